@@ -1,0 +1,201 @@
+// SGEMM driver (BLIS-style packing and cache blocking), the portable micro-kernel and the
+// reference loop. ISA-specific micro-kernels and packers live in gemm_avx512.c / gemm_avx2.c.
+#include "gk_internal.h"
+
+#include <string.h>
+
+// MARK: - Portable packers and micro-kernel
+
+void gk_pack_copy_generic(const float *src, long ld, long n, long kc, long P, long step,
+                          float *dst) {
+    const long nfull = n / P * P, rem = n - nfull, S = gk_round_up(rem, step);
+    // Chunks of 16 steps: source rows are read front to back, panels written in runs.
+    for (long k0 = 0; k0 < kc; k0 += 16) {
+        const long k1 = k0 + 16 < kc ? k0 + 16 : kc;
+        for (long j = 0; j < nfull; j += P)
+            for (long k = k0; k < k1; k++) {
+                const float *s = src + k * ld + j;
+                float *d = dst + j * kc + k * P;
+                for (long i = 0; i < P; i++) d[i] = s[i];
+            }
+        for (long k = k0; k < k1 && rem; k++) {
+            const float *s = src + k * ld + nfull;
+            float *d = dst + nfull * kc + k * S;
+            for (long i = 0; i < rem; i++) d[i] = s[i];
+            for (long i = rem; i < S; i++) d[i] = 0.0f;
+        }
+    }
+}
+
+static void transpose_panel(const float *src, long ld, long n, long kc, long S, float *dst) {
+    // Row by row keeps the reads sequential; the strided writes stay inside one panel (L1).
+    for (long i = 0; i < n; i++) {
+        const float *s = src + i * ld;
+        for (long k = 0; k < kc; k++) dst[k * S + i] = s[k];
+    }
+    for (long k = 0; k < kc; k++)
+        for (long i = n; i < S; i++) dst[k * S + i] = 0.0f;
+}
+
+void gk_pack_transpose_generic(const float *src, long ld, long n, long kc, long P, long step,
+                               float *dst) {
+    long j = 0;
+    for (; j + P <= n; j += P) transpose_panel(src + j * ld, ld, P, kc, P, dst + j * kc);
+    if (j < n) transpose_panel(src + j * ld, ld, n - j, kc, gk_round_up(n - j, step), dst + j * kc);
+}
+
+typedef float gk_v4 __attribute__((vector_size(16)));
+
+static inline gk_v4 load4(const float *p) {
+    gk_v4 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+enum { G_MR = 6, G_NR = 8 };
+
+static void ukr_generic(long kc, const float *a, const float *b, float *c, long ldc,
+                        long mr, long nr, float alpha, float beta) {
+    gk_v4 acc[G_MR][2];
+    for (int r = 0; r < G_MR; r++) acc[r][0] = acc[r][1] = (gk_v4){0, 0, 0, 0};
+    for (long p = 0; p < kc; p++) {
+        gk_v4 b0 = load4(b), b1 = load4(b + 4);
+        for (int r = 0; r < G_MR; r++) {
+            acc[r][0] += a[r] * b0;
+            acc[r][1] += a[r] * b1;
+        }
+        a += G_MR;
+        b += G_NR;
+    }
+    float t[G_MR][G_NR];
+    memcpy(t, acc, sizeof t);
+    for (long r = 0; r < mr; r++) {
+        float *cr = c + r * ldc;
+        if (beta == 0.0f)
+            for (long j = 0; j < nr; j++) cr[j] = alpha * t[r][j];
+        else
+            for (long j = 0; j < nr; j++) cr[j] = alpha * t[r][j] + beta * cr[j];
+    }
+}
+
+static const gk_gemm_arch gk_gemm_generic = {
+    .mr = G_MR, .nr = G_NR, .mr_step = G_MR, .nr_step = G_NR,
+    .mc = 120, .kc = 256, .nc = 1024,
+    .ukr = ukr_generic,
+    .pack_copy = gk_pack_copy_generic,
+    .pack_transpose = gk_pack_transpose_generic,
+};
+
+// MARK: - Driver
+
+static const gk_gemm_arch *select_arch(void) {
+#if GK_X86
+    switch (gk_isa()) {
+    case GK_ISA_AVX512: return &gk_gemm_avx512;
+    case GK_ISA_AVX2: return &gk_gemm_avx2;
+    default: break;
+    }
+#endif
+    return &gk_gemm_generic;
+}
+
+static void scale_c(long M, long N, float beta, float *C, long ldc) {
+    for (long i = 0; i < M; i++) {
+        float *c = C + i * ldc;
+        if (beta == 0.0f)
+            memset(c, 0, (size_t)N * sizeof(float));
+        else if (beta != 1.0f)
+            for (long j = 0; j < N; j++) c[j] *= beta;
+    }
+}
+
+// Splits `total` into equal blocks of at most about `block`, rounded up to `mult`, so the
+// last block is not a sliver.
+static long balanced_block(long total, long block, long mult) {
+    long nb = (total + block - 1) / block;
+    return gk_round_up((total + nb - 1) / nb, mult);
+}
+
+static inline long min_l(long a, long b) { return a < b ? a : b; }
+
+static void gemm_blocked(const gk_gemm_arch *g, int transA, int transB, long M, long N, long K,
+                         float alpha, const float *A, long lda, const float *B, long ldb,
+                         float beta, float *C, long ldc) {
+    const long MR = g->mr, NR = g->nr;
+    const long mcb = balanced_block(M, g->mc, MR);
+    const long kcb = balanced_block(K, g->kc, 1);
+    const long ncb = balanced_block(N, g->nc, NR);
+    const long a_size = gk_round_up(mcb * kcb, 16);  // keeps pb 64-byte aligned
+    float *pa = gk_alloc((size_t)(a_size + ncb * kcb) * sizeof(float));
+    if (!pa) {  // out of memory: still give the right answer
+        gk_sgemm_reference(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    float *pb = pa + a_size;
+
+    for (long ic = 0; ic < M; ic += mcb) {
+        const long mc = min_l(mcb, M - ic);
+        for (long pc = 0; pc < K; pc += kcb) {
+            const long kc = min_l(kcb, K - pc);
+            const float beta_k = pc == 0 ? beta : 1.0f;
+
+            // A block [mc, kc] -> panels of MR rows (edge panel: rows rounded to mr_step).
+            if (transA)
+                g->pack_copy(A + pc * lda + ic, lda, mc, kc, MR, g->mr_step, pa);
+            else
+                g->pack_transpose(A + ic * lda + pc, lda, mc, kc, MR, g->mr_step, pa);
+
+            for (long jc = 0; jc < N; jc += ncb) {
+                const long nc = min_l(ncb, N - jc);
+                if (transB)
+                    g->pack_transpose(B + jc * ldb + pc, ldb, nc, kc, NR, g->nr_step, pb);
+                else
+                    g->pack_copy(B + pc * ldb + jc, ldb, nc, kc, NR, g->nr_step, pb);
+                // The A micro-panel stays in L1 while B micro-panels stream from L2.
+                for (long ir = 0; ir < mc; ir += MR) {
+                    const long mr = min_l(MR, mc - ir);
+                    float *c = C + (ic + ir) * ldc + jc;
+                    for (long jr = 0; jr < nc; jr += NR)
+                        g->ukr(kc, pa + ir * kc, pb + jr * kc, c + jr, ldc, mr,
+                               min_l(NR, nc - jr), alpha, beta_k);
+                }
+            }
+        }
+    }
+    gk_free(pa);
+}
+
+void gk_sgemm(int transA, int transB, long M, long N, long K, float alpha,
+              const float *A, long lda, const float *B, long ldb,
+              float beta, float *C, long ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == 0.0f) {  // like BLAS: A and B are not read
+        scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    gemm_blocked(select_arch(), transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+// MARK: - Reference
+
+void gk_sgemm_reference(int transA, int transB, long M, long N, long K, float alpha,
+                        const float *A, long lda, const float *B, long ldb,
+                        float beta, float *C, long ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == 0.0f) {
+        scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    for (long i = 0; i < M; i++)
+        for (long j = 0; j < N; j++) {
+            double s = 0.0;
+            for (long k = 0; k < K; k++) {
+                float a = transA ? A[k * lda + i] : A[i * lda + k];
+                float b = transB ? B[j * ldb + k] : B[k * ldb + j];
+                s += (double)a * (double)b;
+            }
+            double v = (double)alpha * s;
+            if (beta != 0.0f) v += (double)beta * (double)C[i * ldc + j];
+            C[i * ldc + j] = (float)v;
+        }
+}

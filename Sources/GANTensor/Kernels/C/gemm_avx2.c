@@ -1,0 +1,72 @@
+// AVX2+FMA SGEMM micro-kernels: 6x16 tile (12 ymm accumulators), edge tiles of 2/4 rows and
+// 8 columns. Packing uses the portable packers.
+#include "gk_internal.h"
+
+#if GK_X86
+#include <immintrin.h>
+
+static inline __attribute__((always_inline)) GK_TARGET_AVX2
+void ukr_body(const int R, const int NV, long kc, const float *restrict a, const float *restrict b,
+              float *restrict c, long ldc, long mr, long nr, float alpha, float beta) {
+    __m256 acc0[6], acc1[6];
+    _Pragma("unroll") for (int r = 0; r < R; r++) acc0[r] = acc1[r] = _mm256_setzero_ps();
+    for (long p = 0; p < kc; p++) {
+        const __m256 b0 = _mm256_load_ps(b);
+        const __m256 b1 = NV == 2 ? _mm256_load_ps(b + 8) : b0;
+        _Pragma("unroll") for (int r = 0; r < R; r++) {
+            const __m256 ar = _mm256_broadcast_ss(a + r);
+            acc0[r] = _mm256_fmadd_ps(ar, b0, acc0[r]);
+            if (NV == 2) acc1[r] = _mm256_fmadd_ps(ar, b1, acc1[r]);
+        }
+        a += R;
+        b += 8 * NV;
+    }
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr), iota);
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr - 8), iota);
+    const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    _Pragma("unroll") for (int r = 0; r < R; r++) {
+        if (r >= mr) break;
+        float *cr = c + r * ldc;
+        __m256 x0 = _mm256_mul_ps(acc0[r], va);
+        if (beta != 0.0f) x0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(cr, m0), x0);
+        _mm256_maskstore_ps(cr, m0, x0);
+        if (NV == 2) {
+            __m256 x1 = _mm256_mul_ps(acc1[r], va);
+            if (beta != 0.0f) x1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(cr + 8, m1), x1);
+            _mm256_maskstore_ps(cr + 8, m1, x1);
+        }
+    }
+}
+
+#define UKR(R, NV)                                                                          \
+    static GK_TARGET_AVX2 void ukr_##R##x##NV(long kc, const float *a, const float *b,        \
+                                              float *c, long ldc, long mr, long nr,           \
+                                              float alpha, float beta) {                      \
+        ukr_body(R, NV, kc, a, b, c, ldc, mr, nr, alpha, beta);                               \
+    }
+UKR(6, 2)
+UKR(6, 1)
+UKR(4, 2)
+UKR(4, 1)
+UKR(2, 2)
+UKR(2, 1)
+
+static void ukr_avx2(long kc, const float *a, const float *b, float *c, long ldc,
+                     long mr, long nr, float alpha, float beta) {
+    static const gk_ukr_fn table[3][2] = {
+        {ukr_2x1, ukr_2x2}, {ukr_4x1, ukr_4x2}, {ukr_6x1, ukr_6x2}};
+    table[(mr - 1) / 2][nr > 8](kc, a, b, c, ldc, mr, nr, alpha, beta);
+}
+
+// Blocks for 32 KB L1d / 256 KB+ L2: the 6 x 256 A panel stays in L1, the 256 x 192 B block
+// in L2.
+const gk_gemm_arch gk_gemm_avx2 = {
+    .mr = 6, .nr = 16, .mr_step = 2, .nr_step = 8,
+    .mc = 1200, .kc = 256, .nc = 192,
+    .ukr = ukr_avx2,
+    .pack_copy = gk_pack_copy_generic,
+    .pack_transpose = gk_pack_transpose_generic,
+};
+
+#endif

@@ -1,0 +1,57 @@
+// Raw-memory kernels of GANTensor. Every function is single-threaded: the Swift side
+// (Sources/GANTensor/Kernels/*.swift) splits work across threads and picks BLAS or these.
+// All matrices are row-major float32. Dispatch to AVX-512 / AVX2+FMA / portable code happens
+// once, at the first call, by CPUID.
+#ifndef GAN_KERNELS_H
+#define GAN_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Name of the instruction set the kernels dispatched to: "avx512", "avx2" or "generic".
+/// The environment variable GAN_KERNELS_ISA=generic|avx2|avx512, read at the first call,
+/// caps the choice (a level the CPU lacks falls back to the best one it has).
+const char *gk_isa_name(void);
+
+/// For tests: forces the dispatch to `name` ("generic", "avx2", "avx512"; capped by the CPU),
+/// or with NULL/"" goes back to GAN_KERNELS_ISA + CPUID. Returns the name now in effect.
+/// Calls already running keep the ISA they started with.
+const char *gk_set_isa(const char *name);
+
+/// C[M,N] = alpha * op(A) @ op(B) + beta * C, row-major, like cblas_sgemm(CblasRowMajor, ...).
+/// op(A) is [M,K] (A stored [M,K] with lda >= K, or [K,M] with lda >= M when transA != 0).
+/// op(B) is [K,N] (B stored [K,N] with ldb >= N, or [N,K] with ldb >= K when transB != 0).
+/// beta == 0 means C is written without being read (NaNs in C do not propagate).
+void gk_sgemm(int transA, int transB, long M, long N, long K, float alpha,
+              const float *A, long lda, const float *B, long ldb,
+              float beta, float *C, long ldc);
+
+/// Same contract as gk_sgemm but always the portable scalar loop (reference for tests).
+void gk_sgemm_reference(int transA, int transB, long M, long N, long K, float alpha,
+                        const float *A, long lda, const float *B, long ldb,
+                        float beta, float *C, long ldc);
+
+/// im2col for one image x[C,H,W] -> col[C*KH*KW, OH*OW] (row index (c*KH + i)*KW + j).
+/// Out-of-bounds taps (padding) are 0.
+void gk_im2col(const float *x, long C, long H, long W, long KH, long KW,
+               long strideH, long strideW, long padH, long padW, long dilH, long dilW,
+               long OH, long OW, float *col);
+
+/// The adjoint of gk_im2col: x[C,H,W] += col2im(col[C*KH*KW, OH*OW]). x is accumulated into.
+void gk_col2im(const float *col, long C, long H, long W, long KH, long KW,
+               long strideH, long strideW, long padH, long padW, long dilH, long dilW,
+               long OH, long OW, float *x);
+
+/// Vectorised unary maps over n floats (y may equal x). Max error a few ulp vs libm.
+void gk_exp(const float *x, float *y, long n);
+void gk_log(const float *x, float *y, long n);
+void gk_tanh(const float *x, float *y, long n);
+void gk_sigmoid(const float *x, float *y, long n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,120 @@
+// Body of the vectorised exp/log/tanh/sigmoid, written once with clang/GCC vector extensions
+// and included by vmath.c (VM_W = 4), vmath_avx2.c (8) and vmath_avx512.c (16), each defining
+// VM_W, VM_ATTR (target attribute), VM_LINKAGE (empty or static) and VM_NAME(f).
+// Algorithms follow Cephes (expf, logf, tanhf): ~1-2 ulp. Tails go through a padded buffer so
+// every element takes the same path.
+#include <string.h>
+
+typedef float vmf __attribute__((vector_size(VM_W * 4)));
+typedef int vmi __attribute__((vector_size(VM_W * 4)));
+
+#define VM_INLINE static inline __attribute__((always_inline)) VM_ATTR
+
+VM_INLINE vmf vsel(vmi m, vmf a, vmf b) { return (vmf)(((vmi)a & m) | ((vmi)b & ~m)); }
+
+VM_INLINE vmf vsplat(float s) { return (vmf){0} + s; }
+
+VM_INLINE vmf vexp(vmf x) {
+    // Clamp (NaN passes: comparisons are false). exp(89) overflows to +inf and exp(-104)
+    // rounds to 0 through the scaling below, so no other special case is needed.
+    x = vsel(x > 89.0f, vsplat(89.0f), x);
+    x = vsel(x < -104.0f, vsplat(-104.0f), x);
+    const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+    vmf t = x * 1.44269504088896341f + magic;
+    vmi n = (vmi)t - (vmi)vsplat(magic);
+    vmf fn = t - magic;
+    vmf r = x - fn * 0.693359375f;
+    r = r - fn * -2.12194440e-4f;
+    vmf z = r * r;
+    vmf p = vsplat(1.9875691500e-4f);
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * z + r + 1.0f;
+    // 2^n in two factors: n spans [-150, 128], beyond one float exponent; the first product
+    // is exact, the second rounds once (also into subnormals).
+    vmi n1 = n >> 1, n2 = n - n1;
+    return p * (vmf)((n1 + 127) << 23) * (vmf)((n2 + 127) << 23);
+}
+
+VM_INLINE vmf vlog(vmf x) {
+    // Subnormals: scale by 2^23 first so the exponent field is meaningful.
+    vmi sub = x < 1.17549435e-38f;
+    vmf xs = vsel(sub, x * 8388608.0f, x);
+    vmi ix = (vmi)xs;
+    vmi e = ((ix >> 23) & 0xff) - 126 - (sub & 23);
+    vmf m = (vmf)((ix & 0x007fffff) | 0x3f000000);  // [0.5, 1)
+    vmi small = m < 0.707106781186547524f;
+    e = e + small;                   // small is -1 where true
+    m = m + (vmf)(small & (vmi)m);   // m in [sqrt(1/2), sqrt(2))
+    vmf f = m - 1.0f;
+    vmf fe = __builtin_convertvector(e, vmf);
+    vmf z = f * f;
+    vmf y = vsplat(7.0376836292e-2f);
+    y = y * f - 1.1514610310e-1f;
+    y = y * f + 1.1676998740e-1f;
+    y = y * f - 1.2420140846e-1f;
+    y = y * f + 1.4249322787e-1f;
+    y = y * f - 1.6668057665e-1f;
+    y = y * f + 2.0000714765e-1f;
+    y = y * f - 2.4999993993e-1f;
+    y = y * f + 3.3333331174e-1f;
+    y = y * f * z;
+    y = y + fe * -2.12194440e-4f;
+    y = y - z * 0.5f;
+    vmf res = f + y;
+    res = res + fe * 0.693359375f;
+    const vmf inf = vsplat(__builtin_inff());
+    res = vsel(x == inf, inf, res);
+    res = vsel(x == 0.0f, -inf, res);
+    res = vsel(x < 0.0f, vsplat(__builtin_nanf("")), res);
+    return vsel(x != x, x, res);
+}
+
+VM_INLINE vmf vabs(vmf x) { return (vmf)((vmi)x & 0x7fffffff); }
+
+VM_INLINE vmf vtanh(vmf x) {
+    // Odd function: work on |x| and put the sign back (keeps tanh(-0) = -0).
+    vmf ax = vabs(x);
+    vmf z = x * x;
+    vmf p = vsplat(-5.70498872745e-3f);
+    p = p * z + 2.06390887954e-2f;
+    p = p * z - 5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z - 3.33332819422e-1f;
+    vmf small = p * z * ax + ax;
+    // |x| >= 0.625: 1 - 2/(e^{2|x|} + 1), which saturates to 1 when the exp overflows.
+    vmf big = 1.0f - 2.0f / (vexp(ax + ax) + 1.0f);
+    vmf t = vsel(ax < 0.625f, small, big);
+    return (vmf)((vmi)t | ((vmi)x & (int)0x80000000));
+}
+
+VM_INLINE vmf vsigmoid(vmf x) {
+    // e = exp(-|x|) never overflows; x < 0 uses e/(1+e) so tiny results keep their precision.
+    vmf e = vexp(-vabs(x));
+    return vsel(x < 0.0f, e, vsplat(1.0f)) / (1.0f + e);
+}
+
+#define VM_MAP(name, fn)                                                   \
+    VM_LINKAGE VM_ATTR void VM_NAME(name)(const float *x, float *y, long n) { \
+        long i = 0;                                                        \
+        for (; i + VM_W <= n; i += VM_W) {                                 \
+            vmf v;                                                         \
+            memcpy(&v, x + i, sizeof v);                                   \
+            v = fn(v);                                                     \
+            memcpy(y + i, &v, sizeof v);                                   \
+        }                                                                  \
+        if (i < n) {                                                       \
+            vmf v = {0};                                                   \
+            memcpy(&v, x + i, (size_t)(n - i) * sizeof(float));            \
+            v = fn(v);                                                     \
+            memcpy(y + i, &v, (size_t)(n - i) * sizeof(float));            \
+        }                                                                  \
+    }
+
+VM_MAP(exp, vexp)
+VM_MAP(log, vlog)
+VM_MAP(tanh, vtanh)
+VM_MAP(sigmoid, vsigmoid)

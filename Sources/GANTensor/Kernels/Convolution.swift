@@ -1,0 +1,438 @@
+import Glibc // TUNING
+/// The per-image shape of one 2-D convolution `y = conv(x, w)` (cross-correlation, PyTorch's
+/// `F.conv2d`): `x` is `[C, H, W]`, `w` is `[O, C / groups, KH, KW]`, `y` is `[O, OH, OW]`.
+///
+/// The transposed convolution and the weight gradient are described by the geometry of the
+/// convolution they are the adjoint / derivative of. `outputHeight` may be smaller than the
+/// natural output size (a transposed convolution with `outputPadding >= stride`, allowed when
+/// `outputPadding < dilation`, is the adjoint of a convolution that keeps only the first rows).
+struct ConvolutionGeometry: Equatable, Sendable {
+    var inputChannels: Int, inputHeight: Int, inputWidth: Int
+    var outputChannels: Int, outputHeight: Int, outputWidth: Int
+    var kernelHeight: Int, kernelWidth: Int
+    var strideHeight: Int, strideWidth: Int
+    var paddingHeight: Int, paddingWidth: Int
+    var dilationHeight: Int, dilationWidth: Int
+    var groups: Int
+
+    /// Output elements per channel: `OH * OW`.
+    var outputPlane: Int { outputHeight * outputWidth }
+    /// Input elements per image: `C * H * W`.
+    var inputCount: Int { inputChannels * inputHeight * inputWidth }
+    /// Output elements per image: `O * OH * OW`.
+    var outputCount: Int { outputChannels * outputPlane }
+    /// Rows of the im2col matrix: `C * KH * KW`.
+    var patchRows: Int { inputChannels * kernelHeight * kernelWidth }
+    /// Rows of one group's slice of the im2col matrix: `C / groups * KH * KW`.
+    var groupPatchRows: Int { patchRows / groups }
+    /// Output channels per group.
+    var groupOutputChannels: Int { outputChannels / groups }
+    /// Weight elements: `O * C / groups * KH * KW`.
+    var weightCount: Int { outputChannels * groupPatchRows }
+
+    /// A 1×1 convolution with stride 1 and no padding: the im2col matrix is the image itself.
+    var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1
+            && paddingHeight == 0 && paddingWidth == 0
+            && outputHeight == inputHeight && outputWidth == inputWidth
+    }
+
+    /// The natural output size along one axis: `(size + 2p - d(k - 1) - 1) / s + 1`
+    /// (may be below 1 when the kernel does not fit).
+    static func outputSize(input: Int, kernel: Int, stride: Int, padding: Int, dilation: Int) -> Int {
+        let span = input + 2 * padding - dilation * (kernel - 1) - 1
+        return span < 0 ? 0 : span / stride + 1
+    }
+}
+
+/// im2col + GEMM convolution kernels: the forward convolution, its adjoint with respect to
+/// the input (the transposed convolution) and its derivative with respect to the weight.
+///
+/// Images are processed in chunks of `B` images whose im2col matrices sit side by side
+/// (`[C * KH * KW, B * OH * OW]`), so that small feature maps still give the GEMM wide
+/// matrices. With two or more images the chunks are spread across threads, each thread
+/// running single-threaded GEMMs on its own buffers; a single image runs parallel GEMMs.
+/// A worker's im2col buffer is zeroed once: padding taps sit at the same places in every
+/// chunk, so im2col then writes only the taps inside the image.
+enum ConvolutionKernels {
+    /// The GEMM width a chunk aims for.
+    static let targetColumns = Int(String(cString: getenv("TC") ?? strdup("512"))) ?? 512 // TUNING
+    /// The largest im2col buffer per thread, in floats (4 MiB).
+    static let maximumColumnBuffer = Int(String(cString: getenv("MCB") ?? strdup("1048576"))) ?? 1 << 20 // TUNING
+
+    /// How images are split: `threads` workers, each taking `perThread` consecutive images in
+    /// chunks of at most `imagesPerChunk`.
+    struct Plan {
+        var threads: Int
+        var perThread: Int
+        var imagesPerChunk: Int
+
+        init(batch: Int, geometry g: ConvolutionGeometry, imagesPerChunk requested: Int? = nil) {
+            // Multiply-adds of the whole job; small jobs stay on the calling thread.
+            let work = batch * g.outputCount * g.groupPatchRows
+            threads = batch >= 2 && work >= Parallel.minimumParallelWork * 8 ? Swift.min(Parallel.threadCount, batch) : 1
+            perThread = (batch + threads - 1) / threads
+            let plane = Swift.max(g.outputPlane, 1)
+            var chunk = requested ?? (targetColumns + plane - 1) / plane
+            if requested == nil {
+                chunk = Swift.min(chunk, Swift.max(1, maximumColumnBuffer / Swift.max(1, g.patchRows * plane)))
+            }
+            chunk = Swift.max(1, Swift.min(chunk, Swift.max(perThread, 1)))
+            // Even chunks: 32 images in chunks of at most 6 become 6 chunks of 6, 6, 5, 5, 5, 5.
+            let chunks = (perThread + chunk - 1) / chunk
+            imagesPerChunk = Swift.max(1, (perThread + chunks - 1) / Swift.max(chunks, 1))
+        }
+
+        /// A worker's scratch matrices, `ld = imagesPerChunk * OH * OW` floats per row.
+        struct Buffers {
+            /// The im2col matrix `[C * KH * KW, ld]`, zero at every padding tap.
+            let columns: UnsafeMutablePointer<Float>
+            /// An output-shaped matrix `[O, ld]`.
+            let outputs: UnsafeMutablePointer<Float>
+            let ld: Int
+        }
+
+        /// Calls `body` for every chunk of images, a worker's chunks in order on one thread.
+        /// `parallelGEMM` tells whether the GEMMs may split across threads (one worker only).
+        func run(
+            batch: Int, geometry g: ConvolutionGeometry, columns: Bool, outputs: Bool,
+            _ body: (_ worker: Int, _ images: Range<Int>, _ parallelGEMM: Bool, _ buffers: Buffers) -> Void
+        ) {
+            let ld = imagesPerChunk * g.outputPlane
+            let columnCount = columns ? g.patchRows * ld : 0, outputCount = outputs ? g.outputChannels * ld : 0
+            let per = perThread, step = imagesPerChunk, single = threads == 1
+            func work(_ t: Int) {
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, columnCount + outputCount))
+                defer { scratch.deallocate() }
+                if columns && ConvolutionKernels.hasPadding(g) {
+                    scratch.initialize(repeating: 0, count: columnCount)
+                }
+                let buffers = Buffers(columns: scratch, outputs: scratch + columnCount, ld: ld)
+                var n = t * per
+                let stop = Swift.min(batch, n + per)
+                while n < stop {
+                    let end = Swift.min(stop, n + step)
+                    body(t, n..<end, single, buffers)
+                    n = end
+                }
+            }
+            if single {
+                work(0)
+            } else {
+                Parallel.forEach(threads, costPerItem: Parallel.minimumParallelWork) { work($0) }
+            }
+        }
+    }
+
+    // MARK: - The three operations
+
+    /// `y[N, O, OH, OW] = conv(x[N, C, H, W], w[O, C / groups, KH, KW])`.
+    static func forward(
+        input x: TensorStorage, weight w: TensorStorage, batch: Int, geometry g: ConvolutionGeometry,
+        imagesPerChunk: Int? = nil
+    ) -> TensorStorage {
+        let y = TensorStorage(uninitializedCount: batch * g.outputCount)
+        let L = g.outputPlane, rows = g.groupPatchRows, og = g.groupOutputChannels
+        let px = x.base, pw = w.base, py = y.base
+        let plan = Plan(batch: batch, geometry: g, imagesPerChunk: imagesPerChunk)
+        let direct = plan.imagesPerChunk == 1
+        let pointwise = direct && g.isPointwise
+        plan.run(batch: batch, geometry: g, columns: !pointwise, outputs: !direct) { _, images, parallel, buffers in
+            let B = images.count, ld = buffers.ld
+            // The im2col matrix [C*KH*KW, B*L] (the image itself for a pointwise convolution).
+            let columns: UnsafePointer<Float>
+            if pointwise {
+                columns = UnsafePointer(px + images.lowerBound * g.inputCount)
+            } else {
+                for (b, n) in images.enumerated() {
+                    im2col(px + n * g.inputCount, g, into: buffers.columns + b * L, ld: ld)
+                }
+                columns = UnsafePointer(buffers.columns)
+            }
+            // One image at a time writes straight into y; a chunk goes through [O, B*L].
+            let target = direct ? py + images.lowerBound * g.outputCount : buffers.outputs
+            for group in 0..<g.groups {
+                GEMM.multiply(m: og, n: B * L, k: rows,
+                              a: pw + group * og * rows, lda: rows,
+                              b: columns + group * rows * ld, ldb: ld,
+                              c: target + group * og * ld, ldc: ld, parallel: parallel)
+            }
+            if !direct {
+                for (b, n) in images.enumerated() {
+                    copyPlanes(from: buffers.outputs + b * L, ld: ld, to: py + n * g.outputCount,
+                               channels: g.outputChannels, plane: L)
+                }
+            }
+        }
+        return y
+    }
+
+    /// `x[N, C, H, W] = convᵀ(y[N, O, OH, OW], w)`: the adjoint of `forward` with respect to its
+    /// input — the transposed convolution, and the input gradient of a convolution.
+    static func adjoint(
+        output y: TensorStorage, weight w: TensorStorage, batch: Int, geometry g: ConvolutionGeometry,
+        imagesPerChunk: Int? = nil
+    ) -> TensorStorage {
+        let L = g.outputPlane, rows = g.groupPatchRows, og = g.groupOutputChannels
+        let plan = Plan(batch: batch, geometry: g, imagesPerChunk: imagesPerChunk)
+        let direct = plan.imagesPerChunk == 1
+        let pointwise = direct && g.isPointwise
+        // A pointwise GEMM writes every element; col2im accumulates into zeros.
+        let x = pointwise ? TensorStorage(uninitializedCount: batch * g.inputCount)
+                          : TensorStorage(zeros: batch * g.inputCount)
+        let px = x.base, pw = w.base, py = y.base
+        plan.run(batch: batch, geometry: g, columns: !pointwise, outputs: !direct) { _, images, parallel, buffers in
+            let B = images.count, ld = buffers.ld
+            let source: UnsafePointer<Float>
+            if direct {
+                source = UnsafePointer(py + images.lowerBound * g.outputCount)
+            } else {
+                gatherPlanes(from: py, images: images, geometry: g, into: buffers.outputs, ld: ld)
+                source = UnsafePointer(buffers.outputs)
+            }
+            let col = pointwise ? px + images.lowerBound * g.inputCount : buffers.columns
+            for group in 0..<g.groups {
+                // col_g [rows, B*L] = w_gᵀ [rows, og] · y_g [og, B*L]
+                GEMM.multiply(transposeA: true, m: rows, n: B * L, k: og,
+                              a: pw + group * og * rows, lda: rows,
+                              b: source + group * og * ld, ldb: ld,
+                              c: col + group * rows * ld, ldc: ld, parallel: parallel)
+            }
+            if !pointwise {
+                for (b, n) in images.enumerated() {
+                    col2im(col + b * L, ld: ld, g, into: px + n * g.inputCount)
+                }
+            }
+        }
+        return x
+    }
+
+    /// `dw[O, C / groups, KH, KW] = Σ_n gy[n] · im2col(x[n])ᵀ`: the gradient of
+    /// `<conv(x, w), gy>` with respect to `w`.
+    static func weightGradient(
+        input x: TensorStorage, outputGradient gy: TensorStorage, batch: Int, geometry g: ConvolutionGeometry,
+        imagesPerChunk: Int? = nil
+    ) -> TensorStorage {
+        let plan = Plan(batch: batch, geometry: g, imagesPerChunk: imagesPerChunk)
+        let count = g.weightCount
+        // One accumulator per worker; worker 0 accumulates into the result.
+        let result = TensorStorage(zeros: count)
+        let partials = plan.threads > 1 ? TensorStorage(zeros: (plan.threads - 1) * count) : nil
+        let L = g.outputPlane, rows = g.groupPatchRows, og = g.groupOutputChannels
+        let px = x.base, pgy = gy.base
+        let direct = plan.imagesPerChunk == 1
+        let pointwise = direct && g.isPointwise
+        plan.run(batch: batch, geometry: g, columns: !pointwise, outputs: !direct) { worker, images, parallel, buffers in
+            let accumulator = worker == 0 ? result.base : partials!.base + (worker - 1) * count
+            let B = images.count, ld = buffers.ld
+            let source: UnsafePointer<Float>
+            if direct {
+                source = UnsafePointer(pgy + images.lowerBound * g.outputCount)
+            } else {
+                gatherPlanes(from: pgy, images: images, geometry: g, into: buffers.outputs, ld: ld)
+                source = UnsafePointer(buffers.outputs)
+            }
+            let columns: UnsafePointer<Float>
+            if pointwise {
+                columns = UnsafePointer(px + images.lowerBound * g.inputCount)
+            } else {
+                for (b, n) in images.enumerated() {
+                    im2col(px + n * g.inputCount, g, into: buffers.columns + b * L, ld: ld)
+                }
+                columns = UnsafePointer(buffers.columns)
+            }
+            for group in 0..<g.groups {
+                // dw_g [og, rows] += gy_g [og, B*L] · col_g [rows, B*L]ᵀ
+                GEMM.multiply(transposeB: true, m: og, n: rows, k: B * L,
+                              a: source + group * og * ld, lda: ld,
+                              b: columns + group * rows * ld, ldb: ld,
+                              beta: 1, c: accumulator + group * og * rows, ldc: rows, parallel: parallel)
+            }
+        }
+        if let partials {
+            let dst = result.base, src = partials.base
+            for t in 0..<(plan.threads - 1) {
+                let p = src + t * count
+                for i in 0..<count { dst[i] += p[i] }
+            }
+        }
+        return result
+    }
+
+    // MARK: - Helpers
+
+    /// `dst[c * ld + b * L ..< … + L] = y[n, c]` for the chunk's images (`b` = position in chunk).
+    private static func gatherPlanes(
+        from y: UnsafeMutablePointer<Float>, images: Range<Int>, geometry g: ConvolutionGeometry,
+        into dst: UnsafeMutablePointer<Float>, ld: Int
+    ) {
+        let L = g.outputPlane
+        for (b, n) in images.enumerated() {
+            let src = y + n * g.outputCount
+            for o in 0..<g.outputChannels {
+                (dst + o * ld + b * L).update(from: src + o * L, count: L)
+            }
+        }
+    }
+
+    /// `dst[c, 0..<plane] = src[c * ld ..< c * ld + plane]` for every channel.
+    @inline(__always)
+    private static func copyPlanes(
+        from src: UnsafePointer<Float>, ld: Int, to dst: UnsafeMutablePointer<Float>, channels: Int, plane: Int
+    ) {
+        for c in 0..<channels {
+            (dst + c * plane).update(from: src + c * ld, count: plane)
+        }
+    }
+
+    /// Outputs `o` with `0 <= o * stride + offset < size`, clamped to `0..<count`.
+    @inline(__always)
+    static func validRange(offset: Int, stride: Int, size: Int, count: Int) -> Range<Int> {
+        let lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+        let hi = size - 1 - offset < 0 ? 0 : (size - 1 - offset) / stride + 1
+        let l = Swift.min(lo, count), h = Swift.min(hi, count)
+        return l..<Swift.max(l, h)
+    }
+
+    /// Whether some tap of some output falls outside the image (into the padding).
+    static func hasPadding(_ g: ConvolutionGeometry) -> Bool {
+        for i in 0..<g.kernelHeight where validRange(
+            offset: i * g.dilationHeight - g.paddingHeight, stride: g.strideHeight,
+            size: g.inputHeight, count: g.outputHeight).count < g.outputHeight { return true }
+        for j in 0..<g.kernelWidth where validRange(
+            offset: j * g.dilationWidth - g.paddingWidth, stride: g.strideWidth,
+            size: g.inputWidth, count: g.outputWidth).count < g.outputWidth { return true }
+        return false
+    }
+
+    /// The valid output range of every kernel row `i` (rows) and column `j` (columns), with
+    /// the tap's offset: output `o` of tap `t` reads input `o * stride + offset`.
+    @inline(__always)
+    private static func withTapRanges<R>(
+        _ g: ConvolutionGeometry,
+        _ body: (_ rows: UnsafeMutableBufferPointer<(range: Range<Int>, offset: Int)>,
+                 _ columns: UnsafeMutableBufferPointer<(range: Range<Int>, offset: Int)>) -> R
+    ) -> R {
+        withUnsafeTemporaryAllocation(of: (range: Range<Int>, offset: Int).self,
+                                      capacity: g.kernelHeight + g.kernelWidth) { taps in
+            for i in 0..<g.kernelHeight {
+                let offset = i * g.dilationHeight - g.paddingHeight
+                taps.initializeElement(at: i, to: (validRange(offset: offset, stride: g.strideHeight,
+                                                              size: g.inputHeight, count: g.outputHeight), offset))
+            }
+            for j in 0..<g.kernelWidth {
+                let offset = j * g.dilationWidth - g.paddingWidth
+                taps.initializeElement(at: g.kernelHeight + j, to: (validRange(offset: offset, stride: g.strideWidth,
+                                                                               size: g.inputWidth, count: g.outputWidth), offset))
+            }
+            let rows = UnsafeMutableBufferPointer(rebasing: taps[0..<g.kernelHeight])
+            let columns = UnsafeMutableBufferPointer(rebasing: taps[g.kernelHeight...])
+            return body(rows, columns)
+        }
+    }
+
+    /// Writes the im2col matrix of one image `x[C, H, W]` into `col`: row `(c*KH + i)*KW + j`,
+    /// `OH * OW` columns, consecutive rows `ld` floats apart. Only taps inside the image are
+    /// written: the padding taps of `col` must already be zero.
+    static func im2col(
+        _ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, into col: UnsafeMutablePointer<Float>, ld: Int
+    ) {
+        let H = g.inputHeight, W = g.inputWidth, OW = g.outputWidth
+        let sh = g.strideHeight, sw = g.strideWidth, KH = g.kernelHeight, KW = g.kernelWidth
+        withTapRanges(g) { rowTaps, columnTaps in
+            for c in 0..<g.inputChannels {
+                let xc = x + c * H * W
+                for i in 0..<KH {
+                    let (rows, rowOffset) = rowTaps[i]
+                    for j in 0..<KW {
+                        let (columns, offset) = columnTaps[j]
+                        let n = columns.count
+                        if n == 0 { continue }
+                        let dst = col + ((c * KH + i) * KW + j) * ld + columns.lowerBound
+                        let src = xc + rowOffset * W + columns.lowerBound * sw + offset
+                        for oh in rows {
+                            let s = src + oh * sh * W, d = dst + oh * OW
+                            switch sw {
+                            case 1: d.update(from: s, count: n)
+                            case 2: copyEvenElements(from: s, to: d, count: n)
+                            default: for t in 0..<n { d[t] = s[t * sw] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2col`: accumulates the taps of `col` (rows `ld` floats apart) that lie
+    /// inside the image into `x[C, H, W]`.
+    static func col2im(
+        _ col: UnsafePointer<Float>, ld: Int, _ g: ConvolutionGeometry, into x: UnsafeMutablePointer<Float>
+    ) {
+        let H = g.inputHeight, W = g.inputWidth, OW = g.outputWidth
+        let sh = g.strideHeight, sw = g.strideWidth, KH = g.kernelHeight, KW = g.kernelWidth
+        withTapRanges(g) { rowTaps, columnTaps in
+            for c in 0..<g.inputChannels {
+                let xc = x + c * H * W
+                for i in 0..<KH {
+                    let (rows, rowOffset) = rowTaps[i]
+                    for j in 0..<KW {
+                        let (columns, offset) = columnTaps[j]
+                        let n = columns.count
+                        if n == 0 { continue }
+                        let src = col + ((c * KH + i) * KW + j) * ld + columns.lowerBound
+                        let dst = xc + rowOffset * W + columns.lowerBound * sw + offset
+                        for oh in rows {
+                            let d = dst + oh * sh * W, s = src + oh * OW
+                            switch sw {
+                            case 1: add(s, into: d, count: n)
+                            case 2: addToEvenElements(s, into: d, count: n)
+                            default: for t in 0..<n { d[t * sw] += s[t] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Vector loops (stride-2 taps are the common case: every k4 s2 layer)
+
+    /// `d[t] = s[2 * t]` for `t < n`; reads nothing past `s[2 * (n - 1)]`.
+    @inline(__always)
+    private static func copyEvenElements(from s: UnsafePointer<Float>, to d: UnsafeMutablePointer<Float>, count n: Int) {
+        var t = 0
+        while t + 9 <= n {
+            let v = UnsafeRawPointer(s + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(d + t).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+            t += 8
+        }
+        while t < n { d[t] = s[2 * t]; t += 1 }
+    }
+
+    /// `d[2 * t] += s[t]` for `t < n`; touches nothing past `d[2 * (n - 1)]`.
+    @inline(__always)
+    private static func addToEvenElements(_ s: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>, count n: Int) {
+        var t = 0
+        while t + 9 <= n {
+            var v = UnsafeRawPointer(d + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
+            v.evenHalf += UnsafeRawPointer(s + t).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(d + 2 * t).storeBytes(of: v, as: SIMD16<Float>.self)
+            t += 8
+        }
+        while t < n { d[2 * t] += s[t]; t += 1 }
+    }
+
+    /// `d[t] += s[t]` for `t < n`.
+    @inline(__always)
+    private static func add(_ s: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>, count n: Int) {
+        var t = 0
+        while t + 8 <= n {
+            let v = UnsafeRawPointer(d + t).loadUnaligned(as: SIMD8<Float>.self)
+                + UnsafeRawPointer(s + t).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(d + t).storeBytes(of: v, as: SIMD8<Float>.self)
+            t += 8
+        }
+        while t < n { d[t] += s[t]; t += 1 }
+    }
+}

@@ -1,0 +1,120 @@
+import GANKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Matrix products: a CBLAS library loaded at run time, or the built-in kernels.
+///
+/// `GAN_BLAS` picks the library: unset tries OpenBLAS (`libopenblas.so.0`), a path or
+/// soname loads that CBLAS library, `builtin` forces the built-in GEMM. Nothing is linked
+/// at build time, so `swift build` needs no BLAS headers.
+public enum GEMM {
+    /// Where matrix products run.
+    public enum Backend: Sendable, Equatable {
+        /// A CBLAS library loaded with `dlopen`.
+        case blas(library: String)
+        /// The package's own blocked SIMD GEMM (`GANKernels`).
+        case builtin
+    }
+
+    private typealias CBLASSgemm = @convention(c) (
+        Int32, Int32, Int32, Int32, Int32, Int32, Float,
+        UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32, Float,
+        UnsafeMutablePointer<Float>?, Int32) -> Void
+    private typealias SetThreads = @convention(c) (Int32) -> Void
+
+    private struct Loaded: @unchecked Sendable {
+        let backend: Backend
+        let sgemm: CBLASSgemm?
+    }
+
+    private static let loaded: Loaded = {
+        let request = getenv("GAN_BLAS").map { String(cString: $0) } ?? ""
+        if request == "builtin" || request == "none" { return Loaded(backend: .builtin, sgemm: nil) }
+        let library = request.isEmpty ? "libopenblas.so.0" : request
+        guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL),
+              let symbol = dlsym(handle, "cblas_sgemm") else {
+            return Loaded(backend: .builtin, sgemm: nil)
+        }
+        // One BLAS thread per call: our own loops split work across cores, and OpenBLAS's
+        // pool threads busy-wait after a call, fighting whatever runs next.
+        for name in ["openblas_set_num_threads", "bli_thread_set_num_threads", "MKL_Set_Num_Threads"] {
+            if let set = dlsym(handle, name) {
+                unsafeBitCast(set, to: SetThreads.self)(1)
+            }
+        }
+        return Loaded(backend: .blas(library: library), sgemm: unsafeBitCast(symbol, to: CBLASSgemm.self))
+    }()
+
+    /// The backend matrix products use in this process.
+    public static var backend: Backend { loaded.backend }
+
+    /// Whether a CBLAS library was loaded.
+    public static var isBLASAvailable: Bool { loaded.sgemm != nil }
+
+    /// A one-line description, e.g. `OpenBLAS (libopenblas.so.0)` or `built-in (avx512)`.
+    public static var backendDescription: String {
+        switch loaded.backend {
+        case .blas(let library): return "BLAS (\(library))"
+        case .builtin: return "built-in GEMM (\(String(cString: gk_isa_name())))"
+        }
+    }
+
+    /// `C[m,n] = alpha * op(A) @ op(B) + beta * C`, row-major, split across threads.
+    ///
+    /// - Parameters:
+    ///   - transposeA: `A` is stored `[k, m]` (leading dimension `lda`) rather than `[m, k]`.
+    ///   - transposeB: `B` is stored `[n, k]` rather than `[k, n]`.
+    ///   - backend: Force a backend; `nil` uses `GEMM.backend`.
+    public static func multiply(
+        transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, backend: Backend? = nil,
+        parallel: Bool = true
+    ) {
+        if m == 0 || n == 0 { return }
+        let useBLAS: Bool
+        switch backend ?? loaded.backend {
+        case .blas: useBLAS = loaded.sgemm != nil
+        case .builtin: useBLAS = false
+        }
+        func run(_ rows: Range<Int>, _ cols: Range<Int>) {
+            let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+            let bBlock = transposeB ? b + cols.lowerBound * ldb : b + cols.lowerBound
+            let cBlock = c + rows.lowerBound * ldc + cols.lowerBound
+            if useBLAS, let sgemm = loaded.sgemm {
+                sgemm(101, transposeA ? 112 : 111, transposeB ? 112 : 111,
+                      Int32(rows.count), Int32(cols.count), Int32(k), alpha, aBlock, Int32(lda),
+                      bBlock, Int32(ldb), beta, cBlock, Int32(ldc))
+            } else {
+                gk_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, rows.count, cols.count, k, alpha,
+                         aBlock, lda, bBlock, ldb, beta, cBlock, ldc)
+            }
+        }
+        let threads = Parallel.threadCount
+        let flops = 2 * m * n * max(k, 1)
+        if !parallel || threads == 1 || flops < 1 << 21 {
+            run(0..<m, 0..<n)
+            return
+        }
+        // Split the larger side of C; keep column blocks a multiple of 32 (the vector tile).
+        if m >= n || n < 64 {
+            Parallel.forEachChunk(threads, costPerItem: Parallel.minimumParallelWork) { chunk in
+                for t in chunk {
+                    let lo = m * t / threads, hi = m * (t + 1) / threads
+                    if lo < hi { run(lo..<hi, 0..<n) }
+                }
+            }
+        } else {
+            let tiles = (n + 31) / 32
+            Parallel.forEachChunk(threads, costPerItem: Parallel.minimumParallelWork) { chunk in
+                for t in chunk {
+                    let lo = min(n, tiles * t / threads * 32), hi = min(n, tiles * (t + 1) / threads * 32)
+                    if lo < hi { run(0..<m, lo..<hi) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/// The package version, shown by `gan --version` and `gan info`.
+public enum GANTensorVersion {
+    public static let string = "0.1.0"
+}

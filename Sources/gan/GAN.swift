@@ -1,0 +1,12 @@
+import ArgumentParser
+import GANTensor
+
+@main
+struct GAN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gan",
+        abstract: "Train, sample and evaluate GANs on a CPU tensor engine written in Swift.",
+        version: GANTensorVersion.string,
+        subcommands: [Info.self, Bench.self]
+    )
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import GANTensor
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the version, the matrix-product backend and the thread count.",
+        discussion: """
+        Environment:
+          GAN_NUM_THREADS  threads kernels use (default 2)
+          GAN_BLAS         a CBLAS library to load (default libopenblas.so.0; 'builtin' forces the built-in GEMM)
+          GAN_KERNELS_ISA  force the built-in kernels' instruction set: avx512, avx2 or generic
+        """
+    )
+
+    func run() throws {
+        print("swift-gan \(GANTensorVersion.string)")
+        print("matrix products: \(GEMM.backendDescription)")
+        print("kernel instruction set: \(Kernels.instructionSet)")
+        print("threads: \(Parallel.threadCount)")
+    }
+}

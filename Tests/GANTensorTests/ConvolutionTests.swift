@@ -1,0 +1,268 @@
+import Testing
+@testable import GANTensor
+import GANTestSupport
+
+/// One convolution shape for the gradient checks: `[n, c, h, w]` input, `o` output channels.
+struct ConvolutionCase: CustomTestStringConvertible, Sendable {
+    var n: Int, c: Int, o: Int, h: Int, w: Int
+    var kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)
+    var dilation: (Int, Int) = (1, 1), groups: Int = 1, outputPadding: (Int, Int) = (0, 0)
+
+    var testDescription: String {
+        "x[\(n),\(c),\(h),\(w)] o\(o) k\(kernel) s\(stride) p\(padding) d\(dilation) g\(groups) op\(outputPadding)"
+    }
+
+    /// `x.conv2d` with these parameters and a `[o, c/groups, kh, kw]` weight.
+    func conv(_ x: Tensor, _ w: Tensor, _ b: Tensor? = nil) -> Tensor {
+        x.conv2d(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    /// `x.convTranspose2d` with these parameters: `x` `[n, c, h, w]`, weight `[c, o/groups, kh, kw]`.
+    func convTranspose(_ x: Tensor, _ w: Tensor, _ b: Tensor? = nil) -> Tensor {
+        x.convTranspose2d(weight: w, bias: b, stride: stride, padding: padding, outputPadding: outputPadding,
+                          dilation: dilation, groups: groups)
+    }
+
+    var convWeightShape: [Int] { [o, c / groups, kernel.0, kernel.1] }
+    var transposeWeightShape: [Int] { [c, o / groups, kernel.0, kernel.1] }
+}
+
+/// Small shapes covering groups, stride 2, dilation 2, padding, rectangular kernels and 1×1.
+let convolutionCases: [ConvolutionCase] = [
+    ConvolutionCase(n: 2, c: 3, o: 4, h: 5, w: 5, kernel: (3, 3), padding: (1, 1)),
+    ConvolutionCase(n: 1, c: 4, o: 4, h: 6, w: 6, kernel: (3, 3), stride: (2, 2), padding: (1, 1), groups: 2),
+    ConvolutionCase(n: 2, c: 2, o: 2, h: 6, w: 5, kernel: (3, 3), padding: (2, 1), dilation: (2, 2)),
+    ConvolutionCase(n: 2, c: 4, o: 2, h: 4, w: 4, kernel: (1, 1), groups: 2),
+    ConvolutionCase(n: 2, c: 2, o: 4, h: 6, w: 6, kernel: (4, 3), stride: (2, 1), padding: (1, 0), groups: 2),
+    ConvolutionCase(n: 2, c: 1, o: 3, h: 6, w: 6, kernel: (4, 4), stride: (2, 2), padding: (1, 1)),
+]
+
+/// Transposed-convolution shapes (input `[n, c, h, w]`, `o` output channels), incl. output
+/// padding, and output padding ≥ stride (allowed below the dilation).
+let transposeCases: [ConvolutionCase] = [
+    ConvolutionCase(n: 2, c: 3, o: 2, h: 3, w: 4, kernel: (3, 3), padding: (1, 1)),
+    ConvolutionCase(n: 1, c: 4, o: 4, h: 3, w: 3, kernel: (4, 4), stride: (2, 2), padding: (1, 1), groups: 2),
+    ConvolutionCase(n: 2, c: 2, o: 2, h: 3, w: 3, kernel: (3, 3), stride: (2, 2), padding: (1, 1), outputPadding: (1, 1)),
+    ConvolutionCase(n: 2, c: 2, o: 3, h: 3, w: 3, kernel: (3, 3), padding: (1, 1), dilation: (2, 2), outputPadding: (1, 0)),
+    ConvolutionCase(n: 2, c: 4, o: 2, h: 4, w: 3, kernel: (1, 1), groups: 2),
+    ConvolutionCase(n: 2, c: 2, o: 4, h: 3, w: 4, kernel: (3, 2), stride: (2, 1), padding: (1, 0), dilation: (2, 1), groups: 2),
+]
+
+struct ConvolutionTests {
+    // MARK: - PyTorch parity
+
+    @Test func conv2dMatchesPyTorch() throws {
+        let fixture = try Fixture("conv2d")
+        #expect(fixture.cases.count >= 20)
+        for name in fixture.cases {
+            let p = fixture.parameters(name)
+            let x = fixture["\(name).x"].requiringGradient(), w = fixture["\(name).w"].requiringGradient()
+            let b = fixture.tensor(name, "b")?.requiringGradient()
+            let y = x.conv2d(weight: w, bias: b, stride: pair(p["stride"], default: 1),
+                             padding: pair(p["padding"], default: 0), dilation: pair(p["dilation"], default: 1),
+                             groups: p["groups"] as? Int ?? 1)
+            expectParity(name, p, y: y, inputs: [x, w] + (b.map { [$0] } ?? []), roles: ["x", "w", "b"], fixture)
+        }
+    }
+
+    @Test func convTranspose2dMatchesPyTorch() throws {
+        let fixture = try Fixture("conv_transpose2d")
+        #expect(fixture.cases.count >= 20)
+        for name in fixture.cases {
+            let p = fixture.parameters(name)
+            let x = fixture["\(name).x"].requiringGradient(), w = fixture["\(name).w"].requiringGradient()
+            let b = fixture.tensor(name, "b")?.requiringGradient()
+            let y = x.convTranspose2d(weight: w, bias: b, stride: pair(p["stride"], default: 1),
+                                      padding: pair(p["padding"], default: 0),
+                                      outputPadding: pair(p["output_padding"], default: 0),
+                                      dilation: pair(p["dilation"], default: 1), groups: p["groups"] as? Int ?? 1)
+            expectParity(name, p, y: y, inputs: [x, w] + (b.map { [$0] } ?? []), roles: ["x", "w", "b"], fixture)
+        }
+    }
+
+    /// The forward value and the gradients of `(y * gy).sum()` against the fixture.
+    func expectParity(
+        _ name: String, _ p: [String: Any], y: Tensor, inputs: [Tensor], roles: [String], _ fixture: Fixture
+    ) {
+        let expected = fixture["\(name).y"]
+        guard y.shape == expected.shape else {
+            Issue.record("case \(name) \(p): shape \(y.shape), expected \(expected.shape)")
+            return
+        }
+        let forward = relativeError(y, expected)
+        #expect(forward <= 1e-4, "case \(name) \(p): forward error \(forward)")
+        let grads = gradients(of: y, wrt: inputs, gradient: fixture["\(name).gy"])
+        for (g, role) in zip(grads, roles) {
+            let error = relativeError(g, fixture["\(name).d\(role)"])
+            #expect(error <= 1e-4, "case \(name) \(p): d\(role) error \(error)")
+        }
+    }
+
+    // MARK: - Finite differences
+
+    @Test(arguments: convolutionCases)
+    func conv2dGradients(_ c: ConvolutionCase) {
+        var rng = RandomGenerator(seed: 11)
+        let x = Tensor.randomNormal([c.n, c.c, c.h, c.w], using: &rng)
+        let w = Tensor.randomNormal(c.convWeightShape, using: &rng)
+        let b = Tensor.randomNormal([c.o], using: &rng)
+        let check = checkGradients([x, w, b], epsilon: 1e-2) { c.conv($0[0], $0[1], $0[2]) }
+        #expect(check.worstError < 5e-3, "\(check)")
+    }
+
+    @Test(arguments: transposeCases)
+    func convTranspose2dGradients(_ c: ConvolutionCase) {
+        var rng = RandomGenerator(seed: 12)
+        let x = Tensor.randomNormal([c.n, c.c, c.h, c.w], using: &rng)
+        let w = Tensor.randomNormal(c.transposeWeightShape, using: &rng)
+        let b = Tensor.randomNormal([c.o], using: &rng)
+        let check = checkGradients([x, w, b], epsilon: 1e-2) { c.convTranspose($0[0], $0[1], $0[2]) }
+        #expect(check.worstError < 5e-3, "\(check)")
+    }
+
+    /// The weight-gradient primitive: its value against the convolution's own gradient, and
+    /// its derivatives (it is bilinear in input and output gradient) by finite differences.
+    @Test(arguments: convolutionCases)
+    func weightGradientPrimitive(_ c: ConvolutionCase) {
+        var rng = RandomGenerator(seed: 13)
+        let x = Tensor.randomNormal([c.n, c.c, c.h, c.w], using: &rng)
+        let w = Tensor.randomNormal(c.convWeightShape, using: &rng).requiringGradient()
+        let y = c.conv(x, w)
+        let gy = Tensor.randomNormal(y.shape, using: &rng)
+        func weightGradient(_ input: Tensor, _ outputGradient: Tensor) -> Tensor {
+            Tensor.conv2dWeightGradient(input: input, outputGradient: outputGradient, weightShape: c.convWeightShape,
+                                        stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+        }
+        let viaAutograd = gradients(of: y, wrt: [w], gradient: gy)[0]
+        #expect(relativeError(weightGradient(x, gy), viaAutograd) < 1e-5)
+        let check = checkGradients([x, gy], epsilon: 1e-2) { weightGradient($0[0], $0[1]) }
+        #expect(check.worstError < 5e-3, "\(check)")
+    }
+
+    /// A convolution whose output rows beyond `OH` are dropped (the adjoint of a transposed
+    /// convolution with output padding ≥ stride): the weight gradient with a short output.
+    @Test func weightGradientWithCroppedOutput() {
+        var rng = RandomGenerator(seed: 14)
+        let x = Tensor.randomNormal([2, 2, 7, 6], using: &rng)
+        let gy = Tensor.randomNormal([2, 3, 4, 5], using: &rng)  // natural output is 5×6
+        let check = checkGradients([x, gy], epsilon: 1e-2) {
+            Tensor.conv2dWeightGradient(input: $0[0], outputGradient: $0[1], weightShape: [3, 2, 3, 3],
+                                        padding: (1, 1), dilation: (2, 1))
+        }
+        #expect(check.worstError < 5e-3, "\(check)")
+    }
+
+    // MARK: - Second order (gradient penalties differentiate through convolutions)
+
+    @Test(arguments: [convolutionCases[0], convolutionCases[1], convolutionCases[2], convolutionCases[4]])
+    func conv2dSecondOrder(_ c: ConvolutionCase) {
+        var rng = RandomGenerator(seed: 21)
+        let x = Tensor.randomNormal([c.n, c.c, c.h, c.w], using: &rng) * 0.5
+        let w = Tensor.randomNormal(c.convWeightShape, using: &rng) * 0.5
+        let check = checkGradients([x, w], epsilon: 1e-2, secondOrder: true) { c.conv($0[0], $0[1]).tanh() }
+        #expect(check.worstError < 1e-2, "\(check)")
+    }
+
+    @Test(arguments: [transposeCases[0], transposeCases[1], transposeCases[3], transposeCases[5]])
+    func convTranspose2dSecondOrder(_ c: ConvolutionCase) {
+        var rng = RandomGenerator(seed: 22)
+        let x = Tensor.randomNormal([c.n, c.c, c.h, c.w], using: &rng) * 0.5
+        let w = Tensor.randomNormal(c.transposeWeightShape, using: &rng) * 0.5
+        let check = checkGradients([x, w], epsilon: 1e-2, secondOrder: true) { c.convTranspose($0[0], $0[1]).tanh() }
+        #expect(check.worstError < 1e-2, "\(check)")
+    }
+
+    /// A WGAN-GP-like penalty through conv → leaky ReLU → transposed conv, with respect to
+    /// the weights of both.
+    @Test func penaltyThroughConvolutionsReachesWeights() {
+        var rng = RandomGenerator(seed: 23)
+        let x = Tensor.randomNormal([2, 2, 6, 6], using: &rng) * 0.5
+        let w1 = Tensor.randomNormal([3, 2, 4, 4], using: &rng) * 0.3
+        let w2 = Tensor.randomNormal([3, 2, 3, 3], using: &rng) * 0.3
+        let check = checkGradients([x, w1, w2], epsilon: 1e-2, secondOrder: true) { t in
+            let h = t[0].conv2d(weight: t[1], stride: (2, 2), padding: (1, 1)).tanh()
+            return h.convTranspose2d(weight: t[2], stride: (2, 2), padding: (1, 1), outputPadding: (1, 1)).square()
+        }
+        #expect(check.worstError < 1e-2, "\(check)")
+    }
+
+    // MARK: - Kernels
+
+    /// Every chunking of the batch (one image at a time, several side by side, two threads)
+    /// gives the same values.
+    @Test func chunkingDoesNotChangeResults() {
+        var rng = RandomGenerator(seed: 31)
+        let n = 6
+        for (stride, groups, kernel) in [(1, 2, 3), (2, 1, 4), (1, 4, 1)] {
+            let g = ConvolutionGeometry(
+                inputChannels: 8, inputHeight: 12, inputWidth: 11, outputChannels: 8,
+                outputHeight: ConvolutionGeometry.outputSize(input: 12, kernel: kernel, stride: stride, padding: kernel / 2, dilation: 1),
+                outputWidth: ConvolutionGeometry.outputSize(input: 11, kernel: kernel, stride: stride, padding: kernel / 2, dilation: 1),
+                kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride,
+                paddingHeight: kernel / 2, paddingWidth: kernel / 2, dilationHeight: 1, dilationWidth: 1, groups: groups)
+            let x = Tensor.randomNormal([n, 8, 12, 11], using: &rng)
+            let w = Tensor.randomNormal([8, 8 / groups, kernel, kernel], using: &rng)
+            let gy = Tensor.randomNormal([n, 8, g.outputHeight, g.outputWidth], using: &rng)
+            func run(_ chunk: Int?) -> [Tensor] {
+                [Tensor(shape: gy.shape, storage: ConvolutionKernels.forward(
+                    input: x.storage, weight: w.storage, batch: n, geometry: g, imagesPerChunk: chunk)),
+                 Tensor(shape: x.shape, storage: ConvolutionKernels.adjoint(
+                    output: gy.storage, weight: w.storage, batch: n, geometry: g, imagesPerChunk: chunk)),
+                 Tensor(shape: w.shape, storage: ConvolutionKernels.weightGradient(
+                    input: x.storage, outputGradient: gy.storage, batch: n, geometry: g, imagesPerChunk: chunk))]
+            }
+            let reference = run(1)
+            for chunk in [2, 3, 6, nil] {
+                for (a, b) in zip(run(chunk), reference) {
+                    #expect(relativeError(a, b) < 1e-5, "stride \(stride) groups \(groups) kernel \(kernel) chunk \(String(describing: chunk))")
+                }
+            }
+            // And the one-image path (parallel GEMMs) on each image.
+            let single = ConvolutionKernels.forward(input: x.storage, weight: w.storage, batch: 1, geometry: g)
+            let firstImage = Array(reference[0].scalars.prefix(g.outputCount))
+            #expect(relativeError(Tensor(shape: [g.outputCount], storage: single), Tensor(firstImage)) < 1e-5)
+        }
+    }
+
+    /// The values against a direct loop in Double (independent of im2col and GEMM).
+    @Test func conv2dMatchesDirectLoop() {
+        var rng = RandomGenerator(seed: 32)
+        let (n, c, h, w, o, k, s, p, d, groups) = (2, 4, 9, 8, 6, 3, 2, 2, 2, 2)
+        let x = Tensor.randomNormal([n, c, h, w], using: &rng)
+        let weight = Tensor.randomNormal([o, c / groups, k, k], using: &rng)
+        let y = x.conv2d(weight: weight, stride: (s, s), padding: (p, p), dilation: (d, d), groups: groups)
+        let oh = (h + 2 * p - d * (k - 1) - 1) / s + 1, ow = (w + 2 * p - d * (k - 1) - 1) / s + 1
+        #expect(y.shape == [n, o, oh, ow])
+        let xs = x.scalars, ws = weight.scalars
+        var expected = [Float]()
+        let cg = c / groups, og = o / groups
+        for b in 0..<n {
+            for oc in 0..<o {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        var sum = 0.0
+                        for ic in 0..<cg {
+                            for u in 0..<k {
+                                for v in 0..<k {
+                                    let ih = i * s - p + u * d, iw = j * s - p + v * d
+                                    guard ih >= 0, ih < h, iw >= 0, iw < w else { continue }
+                                    let channel = (oc / og) * cg + ic
+                                    sum += Double(xs[((b * c + channel) * h + ih) * w + iw])
+                                        * Double(ws[((oc * cg + ic) * k + u) * k + v])
+                                }
+                            }
+                        }
+                        expected.append(Float(sum))
+                    }
+                }
+            }
+        }
+        #expect(relativeError(y, Tensor(expected, shape: y.shape)) < 1e-5)
+    }
+
+    /// The built-in GEMM runs when no BLAS library is loaded; the tests above pass on it.
+    @Test func reportsTheGEMMBackend() {
+        if !GEMM.isBLASAvailable { #expect(GEMM.backend == .builtin) }
+        #expect(!GEMM.backendDescription.isEmpty)
+    }
+}
