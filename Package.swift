@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "GANTensor", targets: ["GANTensor"]),
+        .library(name: "GANLayers", targets: ["GANLayers"]),
+        .library(name: "GANData", targets: ["GANData"]),
         .executable(name: "gan", targets: ["gan"]),
     ],
     dependencies: [
@@ -30,6 +32,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // GANData: system libraries (pkg-config, apt/brew hints), the C codec shim that keeps
+        // libpng/libjpeg longjmp errors on the C side, and the Swift module.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
+        .target(
+            name: "CGANImage",
+            dependencies: ["CZlib", "CPNG", "CJPEG"],
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
+        ),
+        .target(
+            name: "GANData",
+            dependencies: ["GANTensor", "CGANImage"]
+        ),
+        .testTarget(
+            name: "GANDataTests",
+            dependencies: ["GANData", "GANTestSupport"]
+        ),
         .target(
             name: "GANTestSupport",
             dependencies: ["GANTensor"],
@@ -38,6 +61,14 @@ let package = Package(
         .testTarget(
             name: "GANTensorTests",
             dependencies: ["GANTensor", "GANTestSupport"]
+        ),
+        .target(
+            name: "GANLayers",
+            dependencies: ["GANTensor"]
+        ),
+        .testTarget(
+            name: "GANLayersTests",
+            dependencies: ["GANLayers", "GANTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]

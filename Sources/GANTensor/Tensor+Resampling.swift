@@ -43,9 +43,6 @@ extension Tensor {
     ///
     /// Shapes: `self` `[N, C, H, W]` → `[N, C, size.0, size.1]`.
     ///
-    /// Bilinear interpolation is separable and linear: the result is `A_h · x · A_wᵀ` per plane
-    /// with constant interpolation matrices, two matrix products, differentiable to any order.
-    ///
     /// - Parameters:
     ///   - size: Output height and width, each ≥ 1.
     ///   - alignCorners: As in `upsampledBilinear(scale:alignCorners:)`.
@@ -53,42 +50,51 @@ extension Tensor {
         precondition(rank == 4, "upsampledBilinear: input must be [N, C, H, W], got \(shape)")
         precondition(size.0 >= 1 && size.1 >= 1 && shape[2] >= 1 && shape[3] >= 1,
                      "upsampledBilinear: cannot resample \(shape) to \(size)")
-        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        let (oh, ow) = size
-        var t = self
-        if ow != w {
-            // Along the width: [N*C*H, W] · A_wᵀ [W, OW].
-            let aw = Tensor.bilinearMatrix(input: w, output: ow, alignCorners: alignCorners)
-            t = t.reshaped([n * c * h, w]).matmul(aw)
-        }
-        if oh != h {
-            // Along the height, on the transposed planes: [N*C*OW, H] · A_hᵀ [H, OH].
-            let ah = Tensor.bilinearMatrix(input: h, output: oh, alignCorners: alignCorners)
-            t = t.reshaped([n * c, h, ow]).transposed(1, 2).reshaped([n * c * ow, h]).matmul(ah)
-                .reshaped([n * c, ow, oh]).transposed(1, 2)
-        }
-        return t.reshaped([n, c, oh, ow])
+        if size.0 == shape[2] && size.1 == shape[3] { return self }  // the identity, in both modes
+        let rows = Tensor.linearTaps(input: shape[2], output: size.0, alignCorners: alignCorners)
+        let columns = Tensor.linearTaps(input: shape[3], output: size.1, alignCorners: alignCorners)
+        return Tensor.resampled(self, rows: rows, columns: columns)
     }
 
-    /// The transposed interpolation matrix `A_ᵀ` `[input, output]` of 1-D linear resampling:
-    /// output `o` reads input `i` with weight `A[o, i]` (PyTorch's source-index rule; with
-    /// `alignCorners == false` the half-pixel source index is clamped at 0).
-    static func bilinearMatrix(input: Int, output: Int, alignCorners: Bool) -> Tensor {
-        var values = [Float](repeating: 0, count: input * output)
+    // MARK: - Primitives
+
+    /// Separable linear resampling of `[N, C, H, W]` to `[N, C, rows.count, columns.count]`.
+    /// Linear in `x`; the rule is the adjoint, whose rule is this again.
+    static func resampled(_ x: Tensor, rows: [LinearTap], columns: [LinearTap]) -> Tensor {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let values = PoolingKernels.bilinear(x.storage, planes: n * c, height: h, width: w, rows: rows, columns: columns)
+        return record("upsampleBilinear", shape: [n, c, rows.count, columns.count], storage: values, inputs: [x]) { ctx in
+            [resampledAdjoint(ctx.gradient, height: h, width: w, rows: rows, columns: columns)]
+        }
+    }
+
+    /// The adjoint of `resampled`: `[N, C, OH, OW]` → `[N, C, height, width]`.
+    static func resampledAdjoint(_ y: Tensor, height: Int, width: Int, rows: [LinearTap], columns: [LinearTap]) -> Tensor {
+        let (n, c) = (y.shape[0], y.shape[1])
+        let values = PoolingKernels.bilinearAdjoint(y.storage, planes: n * c, height: height, width: width,
+                                                    rows: rows, columns: columns)
+        return record("upsampleBilinearAdjoint", shape: [n, c, height, width], storage: values, inputs: [y]) { ctx in
+            [resampled(ctx.gradient, rows: rows, columns: columns)]
+        }
+    }
+
+    /// The taps of 1-D linear resampling from `input` to `output` samples, by PyTorch's
+    /// source-index rule: with `alignCorners` the corners map onto each other
+    /// (`src = o * (input - 1) / (output - 1)`), otherwise pixel centres do
+    /// (`src = (o + 0.5) * input / output - 0.5`, clamped at 0).
+    static func linearTaps(input: Int, output: Int, alignCorners: Bool) -> [LinearTap] {
         let scale: Double
         if alignCorners {
             scale = output > 1 ? Double(input - 1) / Double(output - 1) : 0
         } else {
             scale = Double(input) / Double(output)
         }
-        for o in 0..<output {
+        return (0..<output).map { o in
             let source = alignCorners ? scale * Double(o) : Swift.max(0, scale * (Double(o) + 0.5) - 0.5)
             let i0 = Swift.min(Int(source), input - 1)
             let i1 = i0 < input - 1 ? i0 + 1 : i0
-            let lambda = source - Double(i0)
-            values[i0 * output + o] += Float(1 - lambda)
-            values[i1 * output + o] += Float(lambda)
+            let lambda = Swift.min(source - Double(i0), 1)
+            return LinearTap(first: i0, second: i1, firstWeight: Float(1 - lambda), secondWeight: Float(lambda))
         }
-        return Tensor(values, shape: [input, output])
     }
 }

@@ -42,6 +42,35 @@ struct ConvBenchScratch {
             }
         }
         var totals = (0.0, 0.0)
+        var cpuTotal = 0.0
+        if ProcessInfo.processInfo.environment["GAN_CONV_TORCHSTYLE"] != nil {
+            func median(_ body: () -> Void) -> Double {
+                body(); body()
+                var ts: [Double] = []
+                for _ in 0..<10 {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    body()
+                    ts.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                }
+                ts.sort()
+                return (ts[4] + ts[5]) / 2
+            }
+            for l in layers where filter == "1" || l.name.contains(filter) {
+                let x = Tensor.randomNormal([n, l.cin, l.h, l.h], using: &rng).requiringGradient()
+                let w = (Tensor.randomNormal(l.transpose ? [l.cin, l.cout, l.k, l.k] : [l.cout, l.cin, l.k, l.k], using: &rng) * 0.02).requiringGradient()
+                let b = l.bias ? Tensor.zeros([l.cout]).requiringGradient() : nil
+                func apply() -> Tensor {
+                    l.transpose ? x.convTranspose2d(weight: w, bias: b, stride: (l.s, l.s), padding: (l.p, l.p))
+                                : x.conv2d(weight: w, bias: b, stride: (l.s, l.s), padding: (l.p, l.p))
+                }
+                let gy = Tensor.randomNormal(apply().shape, using: &rng)
+                let inputs = [x, w] + (b.map { [$0] } ?? [])
+                let f = median { _ = withoutGradients { apply() } }
+                let t = median { _ = gradients(of: apply(), wrt: inputs, gradient: gy) }
+                print(String(format: "| %@ | %.2f | %.2f | %.2f |", l.name, f, Swift.max(0, t - f), Swift.max(t, f)))
+            }
+            return
+        }
         for l in layers where filter == "1" || l.name.contains(filter) {
             let x = Tensor.randomNormal([n, l.cin, l.h, l.h], using: &rng).requiringGradient()
             let w = Tensor.randomNormal(l.transpose ? [l.cin, l.cout, l.k, l.k] : [l.cout, l.cin, l.k, l.k], using: &rng).requiringGradient()
@@ -77,19 +106,22 @@ struct ConvBenchScratch {
             let dxOnly = time { _ = gradients(of: y0, wrt: [x], gradient: gy) }
             let dwOnly = time { _ = gradients(of: y0, wrt: [w], gradient: gy) }
             totals.0 += fwd; totals.1 += bwd
+            cpuTotal += cpuTimes[0] + cpuTimes[1]
             if ProcessInfo.processInfo.environment["GAN_CONV_DETAIL"] != nil && !l.transpose {
                 let oh = (l.h + 2 * l.p - l.k) / l.s + 1
                 let g = ConvolutionGeometry(inputChannels: l.cin, inputHeight: l.h, inputWidth: l.h, outputChannels: l.cout, outputHeight: oh, outputWidth: oh, kernelHeight: l.k, kernelWidth: l.k, strideHeight: l.s, strideWidth: l.s, paddingHeight: l.p, paddingWidth: l.p, dilationHeight: 1, dilationWidth: 1, groups: 1)
-                let cols = n * g.outputPlane
-                let col = TensorStorage(uninitializedCount: g.patchRows * cols)
+                let plan = ConvolutionKernels.Plan(batch: n, geometry: g)
+                let cols = plan.imagesPerChunk * g.outputPlane
+                let chunks = (n + plan.imagesPerChunk - 1) / plan.imagesPerChunk
+                let col = TensorStorage(zeros: g.patchRows * cols)
                 let out = TensorStorage(uninitializedCount: l.cout * cols)
-                let tIm2col = time { for i in 0..<n { ConvolutionKernels.im2col(x.storage.base + i * g.inputCount, g, into: col.base + i * g.outputPlane, ld: cols) } }
-                let tGemm = time { GEMM.multiply(m: l.cout, n: cols, k: g.patchRows, a: w.storage.base, lda: g.patchRows, b: col.base, ldb: cols, c: out.base, ldc: cols) }
-                let flops = 2.0 * Double(l.cout * cols * g.patchRows)
-                print(String(format: "   im2col(all, 1 thread) %.2f ms; one GEMM %d x %d x %d: %.2f ms (%.0f GFLOP/s); conv fwd %.0f GFLOP/s", tIm2col, l.cout, cols, g.patchRows, tGemm, flops / tGemm / 1e6, flops / fwd / 1e6))
+                let tIm2col = time { for i in 0..<n { ConvolutionKernels.im2col(x.storage.base + i * g.inputCount, g, into: col.base + (i % plan.imagesPerChunk) * g.outputPlane, ld: cols) } }
+                let tGemm = time { for _ in 0..<chunks { GEMM.multiply(m: l.cout, n: cols, k: g.patchRows, a: w.storage.base, lda: g.patchRows, b: col.base, ldb: cols, c: out.base, ldc: cols, parallel: false) } }
+                let flops = 2.0 * Double(l.cout * cols * g.patchRows * chunks)
+                print(String(format: "   chunk %d imgs (ld %d), %d chunks: im2col all %.2f ms; GEMM %d x %d x %d all chunks 1 thread: %.2f ms (%.0f GFLOP/s)", plan.imagesPerChunk, cols, chunks, tIm2col, l.cout, cols, g.patchRows, tGemm, flops / tGemm / 1e6))
             }
             print(String(format: "%-34@ fwd %7.2f ms  bwd %7.2f ms  (dx %6.2f, dw %6.2f)  cpu fwd %6.1f bwd %6.1f", l.name as NSString, fwd, bwd, dxOnly, dwOnly, cpuTimes[0], cpuTimes[1]))
         }
-        print(String(format: "total fwd %.1f bwd %.1f", totals.0, totals.1))
+        print(String(format: "total fwd %.1f bwd %.1f cpu fwd+bwd %.1f", totals.0, totals.1, cpuTotal))
     }
 }

@@ -127,6 +127,49 @@ struct PoolingTests {
         #expect(dx.scalars == [4, 2, 2, 1])
     }
 
+    /// Wide rows (the vectorised 2×2 path), ties (the first maximum wins), NaN (it wins) and
+    /// -infinity, against a direct loop.
+    @Test(arguments: [(2, 2, 0), (3, 2, 1), (2, 1, 1)])
+    func maxPoolMatchesDirectLoop(_ k: Int, _ s: Int, _ p: Int) {
+        let (n, c, h, w) = (2, 2, 6, 37)
+        var rng = RandomGenerator(seed: 47)
+        var values = Tensor.randomNormal([n, c, h, w], using: &rng).scalars.map { ($0 * 4).rounded() / 4 }  // many ties
+        values[5] = .nan
+        values[w * 2 + 20] = .nan
+        values[h * w + 3] = -.infinity
+        values[h * w + 4] = -.infinity
+        let x = Tensor(values, shape: [n, c, h, w]).requiringGradient()
+        let y = x.maxPool2d(kernelSize: (k, k), stride: (s, s), padding: (p, p))
+        let (oh, ow) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1)
+        #expect(y.shape == [n, c, oh, ow])
+        let gy = Tensor.randomNormal(y.shape, using: &rng)
+        let dx = gradients(of: y, wrt: [x], gradient: gy)[0].scalars
+        var expected = [Float](), expectedGradient = [Float](repeating: 0, count: values.count)
+        let g = gy.scalars
+        for plane in 0..<(n * c) {
+            for i in 0..<oh {
+                for j in 0..<ow {
+                    var best = -Float.infinity, at = -1
+                    for u in Swift.max(0, i * s - p)..<Swift.min(h, i * s - p + k) {
+                        for v in Swift.max(0, j * s - p)..<Swift.min(w, j * s - p + k) {
+                            let e = plane * h * w + u * w + v
+                            if at < 0 || (!best.isNaN && (values[e] > best || values[e].isNaN)) { best = values[e]; at = e }
+                        }
+                    }
+                    expected.append(best)
+                    expectedGradient[at] += g[expected.count - 1]
+                }
+            }
+        }
+        let got = y.scalars
+        #expect(got.count == expected.count)
+        for i in 0..<Swift.min(got.count, expected.count) where !(got[i] == expected[i] || got[i].isNaN && expected[i].isNaN) {
+            Issue.record("output \(i): \(got[i]), expected \(expected[i])")
+            break
+        }
+        #expect(dx == expectedGradient)
+    }
+
     @Test(arguments: [1, 2, 3])
     func nearestGradients(_ scale: Int) {
         var rng = RandomGenerator(seed: 43)

@@ -1,4 +1,3 @@
-import Glibc // TUNING
 /// The per-image shape of one 2-D convolution `y = conv(x, w)` (cross-correlation, PyTorch's
 /// `F.conv2d`): `x` is `[C, H, W]`, `w` is `[O, C / groups, KH, KW]`, `y` is `[O, OH, OW]`.
 ///
@@ -37,6 +36,13 @@ struct ConvolutionGeometry: Equatable, Sendable {
             && outputHeight == inputHeight && outputWidth == inputWidth
     }
 
+    /// A convolution whose kernel covers the whole unpadded input and gives one output
+    /// position: a fully connected layer (`[N, C*H*W] · wᵀ`), no im2col needed.
+    var isDense: Bool {
+        outputHeight == 1 && outputWidth == 1 && kernelHeight == inputHeight && kernelWidth == inputWidth
+            && paddingHeight == 0 && paddingWidth == 0 && dilationHeight == 1 && dilationWidth == 1 && groups == 1
+    }
+
     /// The natural output size along one axis: `(size + 2p - d(k - 1) - 1) / s + 1`
     /// (may be below 1 when the kernel does not fit).
     static func outputSize(input: Int, kernel: Int, stride: Int, padding: Int, dilation: Int) -> Int {
@@ -55,10 +61,11 @@ struct ConvolutionGeometry: Equatable, Sendable {
 /// A worker's im2col buffer is zeroed once: padding taps sit at the same places in every
 /// chunk, so im2col then writes only the taps inside the image.
 enum ConvolutionKernels {
-    /// The GEMM width a chunk aims for.
-    static let targetColumns = Int(String(cString: getenv("TC") ?? strdup("512"))) ?? 512 // TUNING
-    /// The largest im2col buffer per thread, in floats (4 MiB).
-    static let maximumColumnBuffer = Int(String(cString: getenv("MCB") ?? strdup("1048576"))) ?? 1 << 20 // TUNING
+    /// The GEMM width a chunk aims for (measured on the dcgan layers at batch 64, in CPU
+    /// time: 256 columns with a 2 MiB buffer beat 128 columns and 512–1024 with 4–8 MiB).
+    static let targetColumns = 256
+    /// The largest im2col buffer per thread, in floats (2 MiB, one core's L2 cache).
+    static let maximumColumnBuffer = 1 << 19
 
     /// How images are split: `threads` workers, each taking `perThread` consecutive images in
     /// chunks of at most `imagesPerChunk`.
@@ -77,10 +84,7 @@ enum ConvolutionKernels {
             if requested == nil {
                 chunk = Swift.min(chunk, Swift.max(1, maximumColumnBuffer / Swift.max(1, g.patchRows * plane)))
             }
-            chunk = Swift.max(1, Swift.min(chunk, Swift.max(perThread, 1)))
-            // Even chunks: 32 images in chunks of at most 6 become 6 chunks of 6, 6, 5, 5, 5, 5.
-            let chunks = (perThread + chunk - 1) / chunk
-            imagesPerChunk = Swift.max(1, (perThread + chunks - 1) / Swift.max(chunks, 1))
+            imagesPerChunk = Swift.max(1, Swift.min(chunk, perThread))
         }
 
         /// A worker's scratch matrices, `ld = imagesPerChunk * OH * OW` floats per row.
@@ -93,7 +97,9 @@ enum ConvolutionKernels {
         }
 
         /// Calls `body` for every chunk of images, a worker's chunks in order on one thread.
-        /// `parallelGEMM` tells whether the GEMMs may split across threads (one worker only).
+        /// A worker's images are split into equal chunks (32 images in chunks of at most 6
+        /// become 5, 5, 6, 5, 5, 6). `parallelGEMM` tells whether the GEMMs may split across
+        /// threads (one worker only).
         func run(
             batch: Int, geometry g: ConvolutionGeometry, columns: Bool, outputs: Bool,
             _ body: (_ worker: Int, _ images: Range<Int>, _ parallelGEMM: Bool, _ buffers: Buffers) -> Void
@@ -108,12 +114,10 @@ enum ConvolutionKernels {
                     scratch.initialize(repeating: 0, count: columnCount)
                 }
                 let buffers = Buffers(columns: scratch, outputs: scratch + columnCount, ld: ld)
-                var n = t * per
-                let stop = Swift.min(batch, n + per)
-                while n < stop {
-                    let end = Swift.min(stop, n + step)
-                    body(t, n..<end, single, buffers)
-                    n = end
+                let first = t * per, count = Swift.max(0, Swift.min(batch, first + per) - first)
+                let chunks = (count + step - 1) / step
+                for k in 0..<chunks {
+                    body(t, (first + count * k / chunks)..<(first + count * (k + 1) / chunks), single, buffers)
                 }
             }
             if single {
@@ -132,6 +136,12 @@ enum ConvolutionKernels {
         imagesPerChunk: Int? = nil
     ) -> TensorStorage {
         let y = TensorStorage(uninitializedCount: batch * g.outputCount)
+        if g.isDense && imagesPerChunk == nil {
+            // y [N, O] = x [N, C*KH*KW] · wᵀ
+            GEMM.multiply(transposeB: true, m: batch, n: g.outputChannels, k: g.patchRows,
+                          a: x.base, lda: g.patchRows, b: w.base, ldb: g.patchRows, c: y.base, ldc: g.outputChannels)
+            return y
+        }
         let L = g.outputPlane, rows = g.groupPatchRows, og = g.groupOutputChannels
         let px = x.base, pw = w.base, py = y.base
         let plan = Plan(batch: batch, geometry: g, imagesPerChunk: imagesPerChunk)
@@ -173,6 +183,13 @@ enum ConvolutionKernels {
         output y: TensorStorage, weight w: TensorStorage, batch: Int, geometry g: ConvolutionGeometry,
         imagesPerChunk: Int? = nil
     ) -> TensorStorage {
+        if g.isDense && imagesPerChunk == nil {
+            // x [N, C*KH*KW] = y [N, O] · w
+            let x = TensorStorage(uninitializedCount: batch * g.inputCount)
+            GEMM.multiply(m: batch, n: g.patchRows, k: g.outputChannels,
+                          a: y.base, lda: g.outputChannels, b: w.base, ldb: g.patchRows, c: x.base, ldc: g.patchRows)
+            return x
+        }
         let L = g.outputPlane, rows = g.groupPatchRows, og = g.groupOutputChannels
         let plan = Plan(batch: batch, geometry: g, imagesPerChunk: imagesPerChunk)
         let direct = plan.imagesPerChunk == 1
@@ -213,8 +230,16 @@ enum ConvolutionKernels {
         input x: TensorStorage, outputGradient gy: TensorStorage, batch: Int, geometry g: ConvolutionGeometry,
         imagesPerChunk: Int? = nil
     ) -> TensorStorage {
-        let plan = Plan(batch: batch, geometry: g, imagesPerChunk: imagesPerChunk)
         let count = g.weightCount
+        if g.isDense && imagesPerChunk == nil {
+            // dw [O, C*KH*KW] = gyᵀ [O, N] · x [N, C*KH*KW]
+            let dw = TensorStorage(uninitializedCount: count)
+            if batch == 0 { dw.base.initialize(repeating: 0, count: count) }
+            GEMM.multiply(transposeA: true, m: g.outputChannels, n: g.patchRows, k: batch,
+                          a: gy.base, lda: g.outputChannels, b: x.base, ldb: g.patchRows, c: dw.base, ldc: g.patchRows)
+            return dw
+        }
+        let plan = Plan(batch: batch, geometry: g, imagesPerChunk: imagesPerChunk)
         // One accumulator per worker; worker 0 accumulates into the result.
         let result = TensorStorage(zeros: count)
         let partials = plan.threads > 1 ? TensorStorage(zeros: (plan.threads - 1) * count) : nil

@@ -59,11 +59,12 @@ const char *gk_set_isa(const char *name) {
 }
 
 void *gk_alloc(size_t bytes) {
+    bytes = (bytes + 63) / 64 * 64;  // aligned_alloc wants a multiple of the alignment
+    if (bytes == 0) bytes = 64;
 #ifdef _WIN32
-    return _aligned_malloc(bytes ? bytes : 64, 64);
+    return _aligned_malloc(bytes, 64);
 #else
-    void *p = NULL;
-    return posix_memalign(&p, 64, bytes ? bytes : 64) == 0 ? p : NULL;
+    return aligned_alloc(64, bytes);
 #endif
 }
 

@@ -29,12 +29,22 @@ void ukr_body(const int R, const int NV, long kc, const float *restrict a, const
         if (r >= mr) break;
         float *cr = c + r * ldc;
         __m256 x0 = _mm256_mul_ps(acc0[r], va);
-        if (beta != 0.0f) x0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(cr, m0), x0);
-        _mm256_maskstore_ps(cr, m0, x0);
+        if (nr >= 8) {  // full vectors: plain accesses (vmaskmov stores are slow on AMD)
+            if (beta != 0.0f) x0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr), x0);
+            _mm256_storeu_ps(cr, x0);
+        } else {
+            if (beta != 0.0f) x0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(cr, m0), x0);
+            _mm256_maskstore_ps(cr, m0, x0);
+        }
         if (NV == 2) {
             __m256 x1 = _mm256_mul_ps(acc1[r], va);
-            if (beta != 0.0f) x1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(cr + 8, m1), x1);
-            _mm256_maskstore_ps(cr + 8, m1, x1);
+            if (nr >= 16) {
+                if (beta != 0.0f) x1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr + 8), x1);
+                _mm256_storeu_ps(cr + 8, x1);
+            } else {
+                if (beta != 0.0f) x1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(cr + 8, m1), x1);
+                _mm256_maskstore_ps(cr + 8, m1, x1);
+            }
         }
     }
 }

@@ -5,6 +5,20 @@
 #if GK_X86
 #include <immintrin.h>
 
+// Full-mask accesses use plain loads/stores: masked stores are slow on some CPUs (Zen 4).
+static inline __attribute__((always_inline)) GK_TARGET_AVX512
+__m512 load_m(__mmask16 m, const float *p) {
+    return m == 0xFFFF ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(m, p);
+}
+
+static inline __attribute__((always_inline)) GK_TARGET_AVX512
+void store_m(float *p, __mmask16 m, __m512 v) {
+    if (m == 0xFFFF)
+        _mm512_storeu_ps(p, v);
+    else
+        _mm512_mask_storeu_ps(p, m, v);
+}
+
 // One template, instantiated for R in {4, 8, 12} rows and NV in {1, 2} vectors of 16 columns:
 // narrower edge tiles do proportionally less work. C edges use masked loads/stores.
 static inline __attribute__((always_inline)) GK_TARGET_AVX512
@@ -35,12 +49,12 @@ void ukr_body(const int R, const int NV, long kc, const float *restrict a, const
         if (r >= mr) break;
         float *cr = c + r * ldc;
         __m512 x0 = _mm512_mul_ps(acc0[r], va);
-        if (beta != 0.0f) x0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, cr), x0);
-        _mm512_mask_storeu_ps(cr, m0, x0);
+        if (beta != 0.0f) x0 = _mm512_fmadd_ps(vb, load_m(m0, cr), x0);
+        store_m(cr, m0, x0);
         if (NV == 2) {
             __m512 x1 = _mm512_mul_ps(acc1[r], va);
-            if (beta != 0.0f) x1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, cr + 16), x1);
-            _mm512_mask_storeu_ps(cr + 16, m1, x1);
+            if (beta != 0.0f) x1 = _mm512_fmadd_ps(vb, load_m(m1, cr + 16), x1);
+            store_m(cr + 16, m1, x1);
         }
     }
 }
@@ -82,15 +96,15 @@ static GK_TARGET_AVX512 void pack_copy_avx512(const float *src, long ld, long n,
             for (long k = k0; k < k1; k++) {
                 const float *s = src + k * ld + j;
                 float *d = dst + j * kc + k * P;
-                _mm512_mask_storeu_ps(d, p0, _mm512_maskz_loadu_ps(p0, s));
-                if (p1) _mm512_mask_storeu_ps(d + 16, p1, _mm512_maskz_loadu_ps(p1, s + 16));
+                store_m(d, p0, load_m(p0, s));
+                if (p1) store_m(d + 16, p1, load_m(p1, s + 16));
             }
         if (rem)
             for (long k = k0; k < k1; k++) {
                 const float *s = src + k * ld + nfull;
                 float *d = dst + nfull * kc + k * S;
-                _mm512_mask_storeu_ps(d, s0, _mm512_maskz_loadu_ps(r0, s));
-                if (s1) _mm512_mask_storeu_ps(d + 16, s1, _mm512_maskz_loadu_ps(r1, s + 16));
+                store_m(d, s0, load_m(r0, s));
+                if (s1) store_m(d + 16, s1, load_m(r1, s + 16));
             }
     }
 }
@@ -133,9 +147,9 @@ void transpose_strip(const float *src, long ld, long n, long kc, long S, long w,
         const long kn = kc - k0 < 16 ? kc - k0 : 16;
         const __mmask16 km = (__mmask16)((1u << kn) - 1);
         for (int i = 0; i < 16; i++)
-            r[i] = i < n ? _mm512_maskz_loadu_ps(km, src + i * ld + k0) : _mm512_setzero_ps();
+            r[i] = i < n ? load_m(km, src + i * ld + k0) : _mm512_setzero_ps();
         transpose16(r);
-        for (long k = 0; k < kn; k++) _mm512_mask_storeu_ps(dst + (k0 + k) * S, wm, r[k]);
+        for (long k = 0; k < kn; k++) store_m(dst + (k0 + k) * S, wm, r[k]);
     }
 }
 
@@ -146,48 +160,10 @@ static GK_TARGET_AVX512 void transpose_panel(const float *src, long ld, long n, 
     if (S > 16) transpose_strip(src + 16 * ld, ld, n - 16, kc, S, S - 16, dst + 16);
 }
 
-// Full panels of P < 16 rows (n a multiple of P): 16 consecutive rows are transposed at a time,
-// whichever panels they fall in, so no shuffles are spent on padding lanes.
-static GK_TARGET_AVX512 void transpose_spanning(const float *src, long ld, long n, long kc,
-                                                long P, float *dst) {
-    __m512 r[16];
-    for (long r0 = 0; r0 < n; r0 += 16) {
-        const long rows = n - r0 < 16 ? n - r0 : 16;
-        // Segments of lanes that land in one panel: lane l goes to panel (r0+l)/P, lane
-        // (r0+l)%P, so a segment's base pointer is shifted back by its first lane.
-        __mmask16 seg_mask[3];
-        float *seg_base[3];
-        int nseg = 0;
-        for (long l = 0; l < rows; nseg++) {
-            const long p = (r0 + l) / P, pl = (r0 + l) % P;
-            const long cnt = P - pl < rows - l ? P - pl : rows - l;
-            seg_mask[nseg] = (__mmask16)(((1u << cnt) - 1) << l);
-            seg_base[nseg] = dst + p * P * kc + pl - l;
-            l += cnt;
-        }
-        for (long k0 = 0; k0 < kc; k0 += 16) {
-            const long kn = kc - k0 < 16 ? kc - k0 : 16;
-            const __mmask16 km = (__mmask16)((1u << kn) - 1);
-            for (int i = 0; i < 16; i++)
-                r[i] = i < rows ? _mm512_maskz_loadu_ps(km, src + (r0 + i) * ld + k0)
-                                : _mm512_setzero_ps();
-            transpose16(r);
-            for (int g = 0; g < nseg; g++)
-                for (long k = 0; k < kn; k++)
-                    _mm512_mask_storeu_ps(seg_base[g] + (k0 + k) * P, seg_mask[g], r[k]);
-        }
-    }
-}
-
 static GK_TARGET_AVX512 void pack_transpose_avx512(const float *src, long ld, long n, long kc,
                                                    long P, long step, float *dst) {
     long j = 0;
-    if (P < 16) {
-        j = n / P * P;
-        transpose_spanning(src, ld, j, kc, P, dst);
-    } else {
-        for (; j + P <= n; j += P) transpose_panel(src + j * ld, ld, P, kc, P, dst + j * kc);
-    }
+    for (; j + P <= n; j += P) transpose_panel(src + j * ld, ld, P, kc, P, dst + j * kc);
     if (j < n) transpose_panel(src + j * ld, ld, n - j, kc, gk_round_up(n - j, step), dst + j * kc);
 }
 

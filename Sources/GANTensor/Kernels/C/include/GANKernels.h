@@ -25,6 +25,9 @@ const char *gk_set_isa(const char *name);
 /// op(A) is [M,K] (A stored [M,K] with lda >= K, or [K,M] with lda >= M when transA != 0).
 /// op(B) is [K,N] (B stored [K,N] with ldb >= N, or [N,K] with ldb >= K when transB != 0).
 /// beta == 0 means C is written without being read (NaNs in C do not propagate).
+/// alpha == 0 or K == 0 only scales C (A and B are not read). No alignment is required.
+/// Reentrant (packing buffers are allocated per call). To use several threads, call it on
+/// disjoint row blocks of C (A, C offset by the block's first row), in multiples of 12 rows.
 void gk_sgemm(int transA, int transB, long M, long N, long K, float alpha,
               const float *A, long lda, const float *B, long ldb,
               float beta, float *C, long ldc);

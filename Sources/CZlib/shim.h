@@ -1,0 +1,2 @@
+// zlib, found through pkg-config (`zlib1g-dev` on Debian/Ubuntu).
+#include <zlib.h>
