@@ -35,6 +35,7 @@ struct BenchKernels: ParsableCommand {
         Examples:
           gan bench kernels
           GAN_BLAS=builtin gan bench kernels --gemm-only
+          gan bench kernels --compare-builtin --gemm-only
           GAN_NUM_THREADS=1 gan bench kernels --sizes 512,1024
         """
     )
@@ -52,7 +53,7 @@ struct BenchKernels: ParsableCommand {
     var gemmOnly = false
 
     @Flag(help: "Time both the BLAS library and the built-in GEMM (when BLAS is loaded).")
-    var bothGEMMs = false
+    var compareBuiltin = false
 
     func validate() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
@@ -65,7 +66,7 @@ struct BenchKernels: ParsableCommand {
     func run() throws {
         print("matrix products: \(GEMM.backendDescription); kernels: \(Kernels.instructionSet); threads: \(Parallel.threadCount)")
         var backends: [(String, GEMM.Backend)] = [(GEMM.backendDescription, GEMM.backend)]
-        if bothGEMMs, GEMM.isBLASAvailable {
+        if compareBuiltin, GEMM.isBLASAvailable {
             backends.append(("built-in GEMM (\(Kernels.instructionSet))", .builtin))
         }
         print("\nGEMM, C = A·B, n×n fp32")

@@ -432,6 +432,11 @@ enum ConvolutionKernels {
             UnsafeMutableRawPointer(d + t).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
             t += 8
         }
+        // Short rows (7×7 and 8×8 outputs) end here: unrolled by four.
+        while t + 4 <= n {
+            d[t] = s[2 * t]; d[t + 1] = s[2 * t + 2]; d[t + 2] = s[2 * t + 4]; d[t + 3] = s[2 * t + 6]
+            t += 4
+        }
         while t < n { d[t] = s[2 * t]; t += 1 }
     }
 
@@ -444,6 +449,10 @@ enum ConvolutionKernels {
             v.evenHalf += UnsafeRawPointer(s + t).loadUnaligned(as: SIMD8<Float>.self)
             UnsafeMutableRawPointer(d + 2 * t).storeBytes(of: v, as: SIMD16<Float>.self)
             t += 8
+        }
+        while t + 4 <= n {
+            d[2 * t] += s[t]; d[2 * t + 2] += s[t + 1]; d[2 * t + 4] += s[t + 2]; d[2 * t + 6] += s[t + 3]
+            t += 4
         }
         while t < n { d[2 * t] += s[t]; t += 1 }
     }

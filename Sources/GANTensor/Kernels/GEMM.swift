@@ -99,11 +99,13 @@ public enum GEMM {
             run(0..<m, 0..<n)
             return
         }
-        // Split the larger side of C; keep column blocks a multiple of 32 (the vector tile).
-        if m >= n || n < 64 {
+        // Split C by rows in multiples of the 12-row micro-tile when each thread gets enough
+        // rows; otherwise by columns in multiples of the 32-column tile.
+        let rowTiles = (m + 11) / 12
+        if m >= 48 * threads || n < 64 {
             Parallel.forEachChunk(threads, costPerItem: Parallel.minimumParallelWork) { chunk in
                 for t in chunk {
-                    let lo = m * t / threads, hi = m * (t + 1) / threads
+                    let lo = min(m, rowTiles * t / threads * 12), hi = min(m, rowTiles * (t + 1) / threads * 12)
                     if lo < hi { run(lo..<hi, 0..<n) }
                 }
             }
