@@ -29,6 +29,7 @@ let package = Package(
             name: "gan",
             dependencies: [
                 "GANTensor",
+                "GANModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,6 +70,14 @@ let package = Package(
         .testTarget(
             name: "GANLayersTests",
             dependencies: ["GANLayers", "GANTestSupport"]
+        ),
+        .target(
+            name: "GANModels",
+            dependencies: ["GANTensor", "GANLayers", "GANData"]
+        ),
+        .testTarget(
+            name: "GANModelsTests",
+            dependencies: ["GANModels", "GANTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]

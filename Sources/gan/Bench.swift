@@ -52,7 +52,7 @@ struct BenchKernels: ParsableCommand {
     @Flag(help: "Only the GEMM table.")
     var gemmOnly = false
 
-    @Flag(help: "Time both the BLAS library and the built-in GEMM (when BLAS is loaded).")
+    @Flag(help: "Also time the other GEMM backend (OpenBLAS or the built-in one), when available.")
     var compareBuiltin = false
 
     func validate() throws {
@@ -66,8 +66,9 @@ struct BenchKernels: ParsableCommand {
     func run() throws {
         print("matrix products: \(GEMM.backendDescription); kernels: \(Kernels.instructionSet); threads: \(Parallel.threadCount)")
         var backends: [(String, GEMM.Backend)] = [(GEMM.backendDescription, GEMM.backend)]
-        if compareBuiltin, GEMM.isBLASAvailable {
-            backends.append(("built-in GEMM (\(Kernels.instructionSet))", .builtin))
+        if compareBuiltin {
+            let other: GEMM.Backend? = GEMM.backend == .builtin ? GEMM.blasBackend : .builtin
+            if let other { backends.append((GEMM.describe(other), other)) }
         }
         print("\nGEMM, C = A·B, n×n fp32")
         print("| n | " + backends.map(\.0).joined(separator: " GFLOP/s | ") + " GFLOP/s |")

@@ -7,7 +7,7 @@ struct Info: ParsableCommand {
         discussion: """
         Environment:
           GAN_NUM_THREADS  threads kernels use (default 2)
-          GAN_BLAS         a CBLAS library to load (default libopenblas.so.0; 'builtin' forces the built-in GEMM)
+          GAN_BLAS         'openblas' or a CBLAS library path to use BLAS (default: the built-in GEMM)
           GAN_KERNELS_ISA  force the built-in kernels' instruction set: avx512, avx2 or generic
         """
     )

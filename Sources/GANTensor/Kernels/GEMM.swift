@@ -5,11 +5,14 @@ import Glibc
 import Darwin
 #endif
 
-/// Matrix products: a CBLAS library loaded at run time, or the built-in kernels.
+/// Matrix products: the built-in kernels, or a CBLAS library loaded at run time.
 ///
-/// `GAN_BLAS` picks the library: unset tries OpenBLAS (`libopenblas.so.0`), a path or
-/// soname loads that CBLAS library, `builtin` forces the built-in GEMM. Nothing is linked
-/// at build time, so `swift build` needs no BLAS headers.
+/// `GAN_BLAS` picks the backend: unset or `builtin` runs the package's own GEMM (measured
+/// faster than Debian's OpenBLAS 0.3.21 here, and the same bits on every run); `openblas`
+/// loads `libopenblas.so.0`; any other value is a CBLAS library path or soname to load.
+/// Unless `builtin` is named, OpenBLAS is still probed so the two can be compared
+/// (`gan bench kernels --compare-builtin`, the tests). Nothing is linked at build time, so
+/// `swift build` needs no BLAS headers.
 public enum GEMM {
     /// Where matrix products run.
     public enum Backend: Sendable, Equatable {
@@ -27,16 +30,29 @@ public enum GEMM {
 
     private struct Loaded: @unchecked Sendable {
         let backend: Backend
+        let library: String?
         let sgemm: CBLASSgemm?
     }
 
     private static let loaded: Loaded = {
         let request = getenv("GAN_BLAS").map { String(cString: $0) } ?? ""
-        if request == "builtin" || request == "none" { return Loaded(backend: .builtin, sgemm: nil) }
-        let library = request.isEmpty ? "libopenblas.so.0" : request
+        if request == "builtin" || request == "none" { return Loaded(backend: .builtin, library: nil, sgemm: nil) }
+        let library = request.isEmpty || request == "openblas" ? "libopenblas.so.0" : request
+        // OpenBLAS 0.3.21 does not recognise newer CPUs and falls back to its slow Prescott
+        // kernel; name the core our own dispatch found, unless the user already chose one.
+        if getenv("OPENBLAS_CORETYPE") == nil {
+            switch String(cString: gk_isa_name()) {
+            case "avx512": setenv("OPENBLAS_CORETYPE", "SkylakeX", 0)
+            case "avx2": setenv("OPENBLAS_CORETYPE", "Haswell", 0)
+            default: break
+            }
+        }
         guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL),
               let symbol = dlsym(handle, "cblas_sgemm") else {
-            return Loaded(backend: .builtin, sgemm: nil)
+            if !request.isEmpty {
+                fputs("gan: GAN_BLAS=\(request): cannot load a CBLAS library (\(library)); using the built-in GEMM\n", stderr)
+            }
+            return Loaded(backend: .builtin, library: nil, sgemm: nil)
         }
         // One BLAS thread per call: our own loops split work across cores, and OpenBLAS's
         // pool threads busy-wait after a call, fighting whatever runs next.
@@ -45,18 +61,25 @@ public enum GEMM {
                 unsafeBitCast(set, to: SetThreads.self)(1)
             }
         }
-        return Loaded(backend: .blas(library: library), sgemm: unsafeBitCast(symbol, to: CBLASSgemm.self))
+        return Loaded(backend: request.isEmpty ? .builtin : .blas(library: library), library: library,
+                      sgemm: unsafeBitCast(symbol, to: CBLASSgemm.self))
     }()
 
     /// The backend matrix products use in this process.
     public static var backend: Backend { loaded.backend }
 
-    /// Whether a CBLAS library was loaded.
+    /// Whether a CBLAS library was loaded (in use, or available for comparison).
     public static var isBLASAvailable: Bool { loaded.sgemm != nil }
 
-    /// A one-line description, e.g. `OpenBLAS (libopenblas.so.0)` or `built-in (avx512)`.
-    public static var backendDescription: String {
-        switch loaded.backend {
+    /// The loaded CBLAS library as a backend, when one was found.
+    public static var blasBackend: Backend? { loaded.library.map { .blas(library: $0) } }
+
+    /// A one-line description, e.g. `built-in GEMM (avx512)` or `BLAS (libopenblas.so.0)`.
+    public static var backendDescription: String { describe(loaded.backend) }
+
+    /// A one-line description of `backend`.
+    public static func describe(_ backend: Backend) -> String {
+        switch backend {
         case .blas(let library): return "BLAS (\(library))"
         case .builtin: return "built-in GEMM (\(String(cString: gk_isa_name())))"
         }

@@ -1,0 +1,74 @@
+import Foundation
+import GANData
+import GANTensor
+
+/// DCGAN (Radford et al. 2016): transposed-convolution generator, strided-convolution
+/// discriminator, BatchNorm, ReLU in G and LeakyReLU(0.2) in D, Adam 2e-4 with β₁ 0.5,
+/// weights N(0, 0.02), the non-saturating loss.
+public struct DCGANConfig: ModelConfiguration, Equatable {
+    public var network: NetworkSettings
+    public var loss: AdversarialLoss
+    public var discriminatorSteps: Int
+    public var generatorOptimizer: OptimizerSettings
+    public var discriminatorOptimizer: OptimizerSettings
+    public var emaDecay: Float?
+
+    static func make(_ network: NetworkSettings) -> DCGANConfig {
+        DCGANConfig(network: network, loss: .nonSaturating, discriminatorSteps: 1,
+                    generatorOptimizer: .adam(2e-4, 0.5, 0.999), discriminatorOptimizer: .adam(2e-4, 0.5, 0.999),
+                    emaDecay: nil)
+    }
+
+    /// 28×28 grey (Fashion-MNIST, MNIST): exactly `dcgan28` of `../shared/bench/torch_bench.py`.
+    public static let dcgan28 = make(NetworkSettings(architecture: .dcgan28, dataShape: [1, 28, 28]))
+    /// 32×32 colour (CIFAR-10): the `pytorch/examples` DCGAN with one stride-2 layer fewer.
+    public static let dcgan32 = make(NetworkSettings(architecture: .dcgan, dataShape: [3, 32, 32], convolutionBias: false))
+    /// 64×64 colour: the `pytorch/examples` DCGAN (`dcgan64` of `../shared/bench`).
+    public static let dcgan64 = make(NetworkSettings(architecture: .dcgan, dataShape: [3, 64, 64], convolutionBias: false))
+
+    public mutating func apply(_ overrides: TrainOverrides) throws {
+        try overrides.reject([("--clip", overrides.clip != nil), ("--gp-weight", overrides.gradientPenaltyWeight != nil)],
+                             family: DCGANFamily.name)
+        try overrides.applyCommon(to: &network, generator: &generatorOptimizer,
+                                  discriminator: &discriminatorOptimizer, emaDecay: &emaDecay)
+        if let loss = overrides.loss { self.loss = loss }
+        if let k = overrides.discriminatorSteps { discriminatorSteps = k }
+    }
+
+    public mutating func adapt(to dataset: Dataset) throws {
+        try adaptNetwork(to: dataset, family: DCGANFamily.name)
+    }
+
+    public var objective: Objective { Objective(loss: loss, discriminatorSteps: discriminatorSteps) }
+
+    public func makeModel(using rng: inout RandomGenerator) throws -> GANModel {
+        try network.validate()
+        return GANModel(generator: network.makeGenerator(using: &rng),
+                        discriminator: network.makeDiscriminator(using: &rng),
+                        generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
+                        emaDecay: emaDecay, objective: objective, classCount: 0,
+                        latentDimension: network.latentDimension, dataShape: network.dataShape)
+    }
+
+    public var summaryLines: [String] {
+        ["networks: \(network.summary)",
+         "loss: \(loss.rawValue), D steps per G step: \(discriminatorSteps)",
+         "optimisers: G \(generatorOptimizer.summary), D \(discriminatorOptimizer.summary)"]
+            + (emaDecay.map { ["EMA of G: decay \($0)"] } ?? [])
+    }
+}
+
+/// The `dcgan` family.
+public enum DCGANFamily: Family {
+    public static let name = "dcgan"
+    public static let summary = "DCGAN: transposed-conv G, strided-conv D, BatchNorm, Adam 2e-4 β₁ 0.5, N(0, 0.02) init"
+    public static var presets: [Preset] {
+        [Preset("dcgan28", "28×28 grey (Fashion-MNIST): the dcgan28 model of ../shared/bench") { DCGANConfig.dcgan28 },
+         Preset("dcgan32", "32×32 colour (CIFAR-10): pytorch/examples DCGAN, 3 up-sampling layers") { DCGANConfig.dcgan32 },
+         Preset("dcgan64", "64×64 colour: pytorch/examples DCGAN (dcgan64 of ../shared/bench)") { DCGANConfig.dcgan64 }]
+    }
+    public static func defaultPreset(forToyData: Bool) -> String { "dcgan28" }
+    public static func decodeConfiguration(from data: Data) throws -> any ModelConfiguration {
+        try decodeConfig(DCGANConfig.self, from: data, family: name)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+/// `report.html` of a run: one self-contained page (no scripts, no external files) with the
+/// metrics as inline SVG line charts, the sample grids as a timeline of embedded PNGs, and the
+/// config.
+public enum RunReport {
+    /// Writes `report.html` into the run folder and returns its path.
+    @discardableResult
+    public static func write(_ folder: RunFolder) throws -> URL {
+        guard folder.exists else {
+            throw ModelError.run("\(folder.url.path): not a run folder (no config.json)")
+        }
+        let url = folder.url.appendingPathComponent("report.html")
+        do {
+            try Data(html(folder).utf8).write(to: url, options: .atomic)
+        } catch {
+            throw ModelError.run("\(url.path): cannot write: \(error.localizedDescription)")
+        }
+        return url
+    }
+
+    /// The page.
+    public static func html(_ folder: RunFolder) -> String {
+        let metrics = folder.readMetrics()
+        let config = (try? String(contentsOf: folder.configURL, encoding: .utf8)) ?? "(no config.json)"
+        let run = try? folder.readConfig()
+        let title = run.map { "\($0.run.family) (\($0.run.preset)) on \($0.run.data)" } ?? folder.url.lastPathComponent
+        func series(_ key: String) -> [(Double, Double)] {
+            metrics.compactMap { m in
+                guard let s = (m["step"] as? NSNumber)?.doubleValue, let v = (m[key] as? NSNumber)?.doubleValue,
+                      v.isFinite else { return nil }
+                return (s, v)
+            }
+        }
+        var charts: [String] = []
+        let groups: [(String, [(String, String)])] = [
+            ("Losses", [("loss_d", "D loss"), ("loss_g", "G loss")]),
+            ("Discriminator outputs", [("d_real", "D(x)"), ("d_fake", "D(G(z))")]),
+            ("Critic gradient norm at interpolates (WGAN-GP; target 1)", [("gp_norm", "‖∇D(x̂)‖")]),
+            ("Weight-gradient norms", [("grad_norm_d", "|∇D|"), ("grad_norm_g", "|∇G|")]),
+            ("Throughput (images/s)", [("images_per_second", "images/s")]),
+        ]
+        for (name, keys) in groups {
+            let lines = keys.map { (label: $0.1, points: series($0.0)) }.filter { !$0.points.isEmpty }
+            if !lines.isEmpty { charts.append(chart(title: name, lines: lines)) }
+        }
+        var samples: [String] = []
+        for (step, path) in folder.sampleFiles() {
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            samples.append("""
+                <figure><img src="data:image/png;base64,\(data.base64EncodedString())" alt="samples at step \(step)">\
+                <figcaption>step \(step)</figcaption></figure>
+                """)
+        }
+        let last = metrics.last.map { m in
+            m.keys.sorted().map { k in "<td>\(escape(k))</td><td>\(escape(format(m[k])))</td>" }
+                .map { "<tr>\($0)</tr>" }.joined()
+        } ?? ""
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
+            <style>
+            body { font-family: -apple-system, "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 24px; color: #222; max-width: 1150px; }
+            h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; }
+            .charts { display: flex; flex-wrap: wrap; gap: 12px; }
+            .timeline { display: flex; flex-wrap: wrap; gap: 10px; }
+            figure { margin: 0; text-align: center; font-size: 12px; color: #555; }
+            figure img { width: 200px; image-rendering: pixelated; border: 1px solid #ccc; }
+            pre { background: #f6f6f6; padding: 10px; font-size: 12px; overflow-x: auto; }
+            table { border-collapse: collapse; font-size: 13px; } td { padding: 2px 10px; border-bottom: 1px solid #eee; }
+            </style></head><body>
+            <h1>\(escape(title))</h1>
+            <p>Run folder <code>\(escape(folder.url.path))</code> — \(metrics.count) logged steps, \(samples.count) sample grids.</p>
+            <h2>Metrics</h2>
+            <div class="charts">\(charts.isEmpty ? "<p>No metrics logged yet.</p>" : charts.joined(separator: "\n"))</div>
+            <h2>Last logged values</h2><table>\(last)</table>
+            <h2>Samples (fixed latents)</h2>
+            <div class="timeline">\(samples.isEmpty ? "<p>No sample grids yet.</p>" : samples.joined(separator: "\n"))</div>
+            <h2>Config</h2><pre>\(escape(config))</pre>
+            </body></html>
+            """
+    }
+
+    /// An SVG line chart of `lines` (x: step).
+    static func chart(title: String, lines: [(label: String, points: [(Double, Double)])]) -> String {
+        let width = 540.0, height = 260.0, left = 58.0, right = 12.0, top = 28.0, bottom = 34.0
+        let all = lines.flatMap(\.points)
+        var (x0, x1) = (all.map(\.0).min()!, all.map(\.0).max()!)
+        var (y0, y1) = (all.map(\.1).min()!, all.map(\.1).max()!)
+        if x1 == x0 { x0 -= 1; x1 += 1 }
+        if y1 == y0 { y0 -= 1; y1 += 1 }
+        let pad = (y1 - y0) * 0.05
+        y0 -= pad; y1 += pad
+        func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (width - left - right) }
+        func py(_ y: Double) -> Double { top + (1 - (y - y0) / (y1 - y0)) * (height - top - bottom) }
+        let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-size=\"11\" font-family=\"sans-serif\">"
+        svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\" stroke=\"#ccc\"/>"
+        svg += "<text x=\"\(left)\" y=\"17\" font-size=\"13\" font-weight=\"bold\">\(escape(title))</text>"
+        for i in 0...4 {
+            let y = y0 + (y1 - y0) * Double(i) / 4
+            svg += "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(f(py(y)))\" y2=\"\(f(py(y)))\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(left - 4)\" y=\"\(f(py(y) + 4))\" text-anchor=\"end\">\(tick(y))</text>"
+            let x = x0 + (x1 - x0) * Double(i) / 4
+            svg += "<text x=\"\(f(px(x)))\" y=\"\(height - bottom + 15)\" text-anchor=\"middle\">\(Int(x.rounded()))</text>"
+        }
+        svg += "<text x=\"\(f((left + width - right) / 2))\" y=\"\(height - 4)\" text-anchor=\"middle\">step</text>"
+        for (i, line) in lines.enumerated() {
+            let colour = colours[i % colours.count]
+            let path = line.points.map { "\(f(px($0.0))),\(f(py($0.1)))" }.joined(separator: " ")
+            svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\" points=\"\(path)\"/>"
+            svg += "<text x=\"\(width - right - 4)\" y=\"\(top + 4 + 14 * Double(i))\" text-anchor=\"end\" fill=\"\(colour)\">\(escape(line.label))</text>"
+        }
+        return svg + "</svg>"
+    }
+
+    static func f(_ v: Double) -> String { String(format: "%.1f", v) }
+    static func tick(_ v: Double) -> String {
+        Swift.abs(v) >= 1000 ? String(format: "%.0f", v) : (Swift.abs(v) >= 10 ? String(format: "%.1f", v) : String(format: "%.3g", v))
+    }
+    static func format(_ value: Any?) -> String {
+        if let n = value as? NSNumber { return n.doubleValue == n.doubleValue.rounded() ? "\(n.intValue)" : String(format: "%.4g", n.doubleValue) }
+        return value.map { "\($0)" } ?? ""
+    }
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import GANData
+import GANTensor
+
+/// Writes what a generator produces as a picture: a grid of images, or — for 2-D toy points —
+/// a scatter plot over the mixture's mode centres.
+public enum SampleWriter {
+    /// Samples of `model` for the fixed latents of a run with `seed`: `count` latents drawn from
+    /// `seed + 3` and, when conditional, labels cycling through the classes (one class per column).
+    public static func fixedInputs(for model: GANModel, seed: UInt64, count: Int? = nil)
+        -> (z: Tensor, labels: [Int]?, perRow: Int) {
+        var rng = RandomGenerator(seed: seed &+ 3)
+        let isToy = model.dataShape == [2]
+        let perRow = model.classCount > 0 && !isToy ? model.classCount : 8
+        let n = count ?? (isToy ? 1000 : (model.classCount > 0 ? model.classCount * 8 : 64))
+        let z = model.latents(count: n, using: &rng)
+        let labels = model.classCount > 0 ? (0..<n).map { $0 % model.classCount } : nil
+        return (z, labels, perRow)
+    }
+
+    /// Writes `samples` to `path` (PNG): an image grid with `perRow` images per row, or a
+    /// scatter plot of 2-D points.
+    public static func write(_ samples: Tensor, to path: String, perRow: Int = 8,
+                             toy: ToyMixture? = nil, labels: [Int]? = nil) throws {
+        if samples.rank == 2 && samples.shape[1] == 2 {
+            try scatter(samples, modes: toy?.centres ?? [], labels: labels).writePNG(to: path)
+        } else if samples.rank == 4 {
+            try ImageGrid.writePNG(samples, to: path, imagesPerRow: perRow)
+        } else {
+            throw ModelError.invalidOption("\(path): cannot draw samples of shape \(samples.shape) (expected images [N, C, H, W] or points [N, 2])")
+        }
+    }
+
+    /// A 400×400 RGB scatter plot of points `[N, 2]` over [−3, 3]² (widened to fit): mode
+    /// centres as red crosses, points in dark blue (or a colour per label).
+    public static func scatter(_ points: Tensor, modes: [[Float]], labels: [Int]? = nil, size: Int = 400) -> Bitmap {
+        let values = points.scalars
+        var extent: Float = 3
+        for v in values where v.isFinite { extent = Swift.max(extent, Swift.min(Swift.abs(v) * 1.05, 50)) }
+        for m in modes { extent = Swift.max(extent, Swift.abs(m[0]) + 1, Swift.abs(m[1]) + 1) }
+        var pixels = [UInt8](repeating: 255, count: size * size * 3)
+        func put(_ x: Int, _ y: Int, _ c: (UInt8, UInt8, UInt8)) {
+            guard x >= 0, y >= 0, x < size, y < size else { return }
+            let i = 3 * (y * size + x)
+            pixels[i] = c.0; pixels[i + 1] = c.1; pixels[i + 2] = c.2
+        }
+        func pixel(_ v: Float, flip: Bool) -> Int {
+            let t = (v + extent) / (2 * extent)
+            return Int(((flip ? 1 - t : t) * Float(size - 1)).rounded())
+        }
+        for k in 0..<size { put(k, pixel(0, flip: true), (225, 225, 225)); put(pixel(0, flip: false), k, (225, 225, 225)) }
+        let palette: [(UInt8, UInt8, UInt8)] = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (148, 103, 189),
+                                                 (140, 86, 75), (227, 119, 194), (127, 127, 127), (23, 190, 207)]
+        for i in 0..<(values.count / 2) where values[2 * i].isFinite && values[2 * i + 1].isFinite {
+            let x = pixel(values[2 * i], flip: false), y = pixel(values[2 * i + 1], flip: true)
+            let colour = labels.map { palette[$0[i] % palette.count] } ?? (20, 40, 120)
+            put(x, y, colour); put(x + 1, y, colour); put(x, y + 1, colour); put(x + 1, y + 1, colour)
+        }
+        for m in modes {
+            let x = pixel(m[0], flip: false), y = pixel(m[1], flip: true)
+            for d in -5...5 { put(x + d, y, (220, 30, 30)); put(x, y + d, (220, 30, 30)) }
+        }
+        return Bitmap(width: size, height: size, channels: 3, pixels: pixels)
+    }
+}
+
+/// Mode coverage of 2-D samples on a toy mixture: which modes have samples and how many
+/// samples are "high quality" (within 3σ of a centre), as in the unrolled-GAN and VEEGAN papers.
+public struct ModeCoverage: Equatable, Sendable, CustomStringConvertible {
+    /// Samples per mode among the high-quality ones.
+    public let countsPerMode: [Int]
+    /// Fraction of samples within 3σ of some centre.
+    public let highQualityFraction: Double
+    /// Modes with at least `minimumCount` high-quality samples.
+    public let modesCovered: Int
+
+    /// Measures `points` `[N, 2]` against `mixture`; a mode counts as covered when at least
+    /// `minimumFraction` of the samples (default: a fifth of its fair share) fall within 3σ of it.
+    public init(points: Tensor, mixture: ToyMixture, minimumFraction: Double? = nil) {
+        let values = points.scalars
+        let n = values.count / 2
+        var counts = [Int](repeating: 0, count: mixture.centres.count)
+        var good = 0
+        for i in 0..<n {
+            let (mode, distance) = mixture.nearestMode(x: values[2 * i], y: values[2 * i + 1])
+            if distance <= 3 * mixture.standardDeviation {
+                counts[mode] += 1
+                good += 1
+            }
+        }
+        countsPerMode = counts
+        highQualityFraction = n > 0 ? Double(good) / Double(n) : 0
+        let threshold = minimumFraction ?? (0.2 / Double(mixture.centres.count))
+        modesCovered = counts.filter { Double($0) >= threshold * Double(n) }.count
+    }
+
+    public var description: String {
+        "\(modesCovered)/\(countsPerMode.count) modes, \(String(format: "%.1f", 100 * highQualityFraction))% within 3σ (per mode \(countsPerMode))"
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import GANData
+import GANModels
+import GANTensor
+
+struct Interpolate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Walk the latent space between two seeds: a PNG strip or an animated GIF.",
+        discussion: """
+        The latents of --from-seed and --to-seed are those `gan sample --seed S --count 1` draws. With
+        --mode both (the default) the strip has two rows, linear above spherical; a GIF shows them side by side.
+
+        Examples:
+          gan interpolate --run runs/dcgan-dcgan28 --from-seed 1 --to-seed 2 --frames 10 --out strip.png
+          gan interpolate --run runs/dcgan-dcgan28 --from-seed 1 --to-seed 2 --frames 24 --mode spherical --out walk.gif
+          gan interpolate --run runs/cgan --from-seed 3 --to-seed 4 --class 9 --out boots.png
+        """
+    )
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case linear, spherical, both }
+
+    @Option(name: .customLong("run"), help: "The run folder (made by `gan train`).")
+    var runPath: String
+
+    @Option(help: "Seed of the first latent.")
+    var fromSeed: UInt64
+
+    @Option(help: "Seed of the last latent.")
+    var toSeed: UInt64
+
+    @Option(help: "Frames, ends included.")
+    var frames: Int = 10
+
+    @Option(help: "linear, spherical or both.")
+    var mode: Mode = .both
+
+    @Option(name: .customLong("class"), help: "cgan: the class.")
+    var classIndex: Int?
+
+    @Option(help: "The output: a .png strip or a .gif animation.")
+    var out: String
+
+    @Option(help: "GIF: frame time in hundredths of a second.")
+    var delay: Int = 12
+
+    func validate() throws {
+        guard frames >= 2 else { throw ValidationError("--frames must be at least 2") }
+        let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
+        guard ext == "png" || ext == "gif" else {
+            throw ValidationError("--out must end in .png (a strip) or .gif (an animation), got '\(out)'")
+        }
+    }
+
+    func run() throws {
+        let trained = try TrainedRun(path: runPath)
+        let model = trained.model
+        guard model.dataShape.count == 3 else {
+            throw ValidationError("interpolate draws images; \(runPath) generates samples of shape \(model.dataShape)")
+        }
+        var labels: [Int]?
+        if model.classCount > 0 {
+            let k = classIndex ?? 0
+            guard (0..<model.classCount).contains(k) else {
+                throw ValidationError("--class \(k) is out of range: the run has classes 0..<\(model.classCount)")
+            }
+            labels = Array(repeating: k, count: frames)
+        } else if classIndex != nil {
+            throw ValidationError("--class needs a conditional run (cgan)")
+        }
+        let a = trained.latents(count: 1, seed: fromSeed), b = trained.latents(count: 1, seed: toSeed)
+        let modes: [Interpolation] = mode == .both ? [.linear, .spherical] : [mode == .linear ? .linear : .spherical]
+        let rows = modes.map { model.generate($0.path(from: a, to: b, frames: frames), labels: labels) }  // [frames, C, H, W]
+        if out.lowercased().hasSuffix(".png") {
+            try ImageGrid.writePNG(Tensor.concatenate(rows, axis: 0), to: out, imagesPerRow: frames)
+        } else {
+            let images = (0..<frames).map { f -> Tensor in
+                let side = Tensor.concatenate(rows.map { $0.slice(axis: 0, start: f, end: f + 1) }, axis: 0)
+                return ImageGrid.make(side.upsampledNearest(scale: 4), imagesPerRow: rows.count, padding: 2,
+                                      normalize: true, valueRange: -1...1)
+            }
+            try AnimatedGIF.write(images, to: out, valueRange: 0...1, delay: delay)
+        }
+        print("wrote \(out): \(frames) frames (\(modes.map(\.rawValue).joined(separator: " and "))) from seed \(fromSeed) to \(toSeed)")
+    }
+}

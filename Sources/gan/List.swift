@@ -1,0 +1,42 @@
+import ArgumentParser
+import GANModels
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the families, their presets and the data specs.",
+        discussion: """
+        Examples:
+          gan list
+          gan train dcgan --preset dcgan64 --data folder:~/faces
+        """
+    )
+
+    func run() throws {
+        print("Families (gan train FAMILY [--preset NAME]):")
+        for family in Families.all {
+            print("  \(family.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(family.summary)")
+            for preset in family.presets {
+                let marks = [family.defaultPreset(forToyData: false) == preset.name ? "default for images" : nil,
+                             family.defaultPreset(forToyData: true) == preset.name && preset.make().network.architecture == .mlp
+                                 ? "default for toy data" : nil]
+                    .compactMap { $0 }
+                let note = marks.isEmpty ? "" : " (\(marks.joined(separator: ", ")))"
+                print("      \(preset.name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(preset.summary)\(note)")
+            }
+        }
+        print("""
+
+        Data specs (--data):
+          fashion-mnist             Fashion-MNIST from /usr/share/datasets/fashion-mnist (Debian: dataset-fashion-mnist)
+          fashion-mnist:DIR         its IDX files in DIR; also mnist:DIR, kmnist:DIR
+          idx:IMAGES[,LABELS]       one IDX images file (and labels)
+          cifar10:DIR, cifar100:DIR CIFAR binary batches
+          folder:DIR                PNG/JPEG images, class = sub-folder
+          npy:FILE[,LABELS]         a NumPy array of samples (and labels)
+          toy:ring8, toy:grid25     2-D Gaussian mixtures (no data needed)
+          SPEC@CLASS[,CLASS...]     keep only some classes, e.g. fashion-mnist@sneaker
+
+        Losses (--loss): \(AdversarialLoss.allCases.map(\.rawValue).joined(separator: ", "))
+        """)
+    }
+}

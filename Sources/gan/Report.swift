@@ -1,0 +1,23 @@
+import ArgumentParser
+import GANModels
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a self-contained report.html for a run: loss curves, sample timeline, config.",
+        discussion: """
+        The page has no scripts and no external files: charts are inline SVG, samples embedded PNGs.
+
+        Examples:
+          gan report runs/dcgan-dcgan28
+          chromium --headless --screenshot=report.png runs/dcgan-dcgan28/report.html
+        """
+    )
+
+    @Argument(help: "The run folder.")
+    var folder: String
+
+    func run() throws {
+        let url = try RunReport.write(RunFolder(path: folder))
+        print("wrote \(url.path)")
+    }
+}

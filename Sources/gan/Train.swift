@@ -1,0 +1,281 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import GANData
+import GANModels
+import GANTensor
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a GAN family on a data set, into a run folder.",
+        discussion: """
+        The run folder holds config.json, checkpoints/, samples/step-NNNNNN.png (from fixed latents) and
+        metrics.jsonl. Ctrl-C writes a checkpoint and stops; --resume continues exactly where it stopped.
+
+        Examples:
+          gan train dcgan --data fashion-mnist --epochs 2
+          gan train gan --data toy:ring8
+          gan train wgan-gp --data toy:ring8 --steps 2000 --out runs/ring-gp
+          gan train wgan-gp --data fashion-mnist --steps 5000 --gp-weight 10 --n-critic 5
+          gan train cgan --data fashion-mnist --epochs 2 --out runs/cgan
+          gan train gan --data fashion-mnist --loss minimax --preset mnist
+          gan train dcgan --out runs/dcgan-dcgan28 --resume --steps 4000
+        """
+    )
+
+    @Argument(help: "The family: gan, dcgan, cgan, wgan or wgan-gp (see `gan list`).")
+    var family: String
+
+    @Option(help: "The data: fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, folder:DIR, npy:FILE, toy:ring8, toy:grid25, ... (see `gan list`).")
+    var data: String?
+
+    @Option(help: "A named configuration of the family (see `gan list`); default: the family's preset for the data.")
+    var preset: String?
+
+    @Option(help: "Generator steps in total (default: 1 epoch for images, 3000 for toy data).")
+    var steps: Int?
+
+    @Option(help: "Epochs of the data instead of --steps (one epoch = batches per epoch / D steps per G step).")
+    var epochs: Double?
+
+    @Option(help: "Samples per batch (default 64 for images, 256 for toy data).")
+    var batchSize: Int?
+
+    @Option(help: "Seeds the weights, the latents, the batches and the fixed sample latents.")
+    var seed: UInt64 = 0
+
+    @Option(help: "The run folder (default runs/FAMILY-PRESET).")
+    var out: String?
+
+    @Flag(help: "Continue the run in --out from its newest readable checkpoint.")
+    var resume = false
+
+    @Option(help: "Write a sample grid every K steps (default: steps/10, at least 50).")
+    var sampleEvery: Int?
+
+    @Option(help: "Write a checkpoint every K steps (default: as --sample-every).")
+    var checkpointEvery: Int?
+
+    @Option(help: "Log losses, D outputs, gradient norms and images/s every K steps.")
+    var logEvery: Int?
+
+    @Option(help: "Step checkpoints to keep (0 keeps all).")
+    var keepCheckpoints: Int = 3
+
+    @Option(help: "gan, dcgan, cgan: the loss: non-saturating, minimax, hinge, least-squares or wasserstein.")
+    var loss: String?
+
+    @Option(name: .customLong("n-critic"), help: "Discriminator (critic) steps per generator step.")
+    var nCritic: Int?
+
+    @Option(help: "wgan: the weight clipping bound (default 0.01).")
+    var clip: Float?
+
+    @Option(help: "wgan-gp: the gradient penalty weight λ (default 10).")
+    var gpWeight: Float?
+
+    @Option(help: "Learning-rate schedule: none, or linear (decays to 0 at the last step); default linear for toy data, none for images.")
+    var lrDecay: String?
+
+    @Option(help: "Learning rate of both optimisers.")
+    var lr: Float?
+
+    @Option(help: "The size of z.")
+    var latentDim: Int?
+
+    @Option(help: "Keep an exponential moving average of G's weights with this decay (e.g. 0.999); samples use it.")
+    var ema: Float?
+
+    func run() throws {
+        let family = try Families.named(self.family)
+        let folder: RunFolder
+        let settings: RunSettings
+        var config: any ModelConfiguration
+        let reporter = ProgressReporter()
+
+        if resume {
+            guard let out else {
+                throw ValidationError("--resume needs --out DIR, the run folder to continue")
+            }
+            folder = RunFolder(path: out)
+            guard folder.exists else {
+                throw ModelError.run("\(folder.url.path): no run to resume (no config.json); start one without --resume")
+            }
+            let saved = try folder.readConfig()
+            guard saved.family.name == family.name else {
+                throw ModelError.run("\(folder.url.path): the run is of family '\(saved.family.name)', not '\(family.name)'")
+            }
+            if let data, (try DataSpec(parsing: data)) != saved.run.data {
+                throw ModelError.run("\(folder.url.path): the run trains on '\(saved.run.data)', not '\(data)'; resume without --data")
+            }
+            var run = saved.run
+            if let steps { run.steps = steps }
+            if let sampleEvery { run.sampleEvery = sampleEvery }
+            if let checkpointEvery { run.checkpointEvery = checkpointEvery }
+            if let logEvery { run.logEvery = logEvery }
+            settings = run
+            config = saved.model
+        } else {
+            guard let data else { throw ValidationError("--data is required (e.g. --data fashion-mnist or --data toy:ring8)") }
+            let spec = try DataSpec(parsing: data)
+            let isToy: Bool
+            if case .toy = spec.source { isToy = true } else { isToy = false }
+            let presetName = preset ?? family.defaultPreset(forToyData: isToy)
+            config = try Families.preset(presetName, of: family)
+            try config.apply(overrides())
+            folder = RunFolder(path: out ?? "runs/\(family.name)-\(presetName)")
+            if folder.exists {
+                throw ModelError.run("\(folder.url.path) already holds a run: continue it with --resume, or choose another --out")
+            }
+            settings = RunSettings(family: family.name, preset: presetName, data: spec, seed: seed,
+                                   batchSize: batchSize ?? (isToy ? 256 : 64), steps: steps ?? 0,
+                                   logEvery: logEvery ?? 50, sampleEvery: sampleEvery ?? 0,
+                                   checkpointEvery: checkpointEvery ?? 0, keepCheckpoints: keepCheckpoints,
+                                   learningRateDecay: lrDecay == "none" ? nil : (lrDecay ?? (isToy ? "linear" : nil)))
+        }
+
+        let dataset = try loadData(settings.data, network: config.network, seed: settings.seed)
+        var run = settings
+        if !resume {
+            try config.adapt(to: dataset)
+            let criticSteps = config.makeObjectiveSteps()
+            let perEpoch = Swift.max(1, dataset.count / Swift.max(run.batchSize, 1) / criticSteps)
+            if let epochs {
+                guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
+                run.steps = Swift.max(1, Int((epochs * Double(perEpoch)).rounded()))
+            } else if steps == nil {
+                run.steps = dataset.isImage ? perEpoch : 3000
+            }
+            if run.sampleEvery == 0 { run.sampleEvery = Swift.max(50, run.steps / 10) }
+            if run.checkpointEvery == 0 { run.checkpointEvery = run.sampleEvery }
+            try run.validate()
+            try folder.create()
+            try folder.writeConfig(run: run, model: config)
+        } else {
+            try folder.writeConfig(run: run, model: config)
+        }
+
+        let trainer = try Trainer(run: run, model: config, dataset: dataset, folder: folder, reporter: reporter)
+        if resume {
+            if let message = try trainer.resumeIfPossible() {
+                reporter.line(message)
+            } else {
+                reporter.line("\(folder.url.path): no checkpoint yet; starting from step 0")
+            }
+        }
+        reporter.line("\(family.name) (\(run.preset)) on \(run.data) [\(dataset.count) samples of \(dataset.sampleShape)], "
+                      + "batch \(run.batchSize), steps \(trainer.step) → \(run.steps), seed \(run.seed)")
+        for line in config.summaryLines { reporter.line("  " + line) }
+        reporter.line("  run folder: \(folder.url.path)")
+
+        let stop = StopFlag()
+        let source = stop.install()
+        defer { source.cancel() }
+        let outcome = try trainer.train(shouldStop: { stop.isSet })
+        switch outcome {
+        case .completed(let checkpoint):
+            let last = folder.sampleFiles().last?.path ?? folder.samplesURL.path
+            reporter.line("done: \(run.steps) steps; samples \(last); checkpoint \(checkpoint.path)")
+            reporter.line("sample with: gan sample --run \(folder.url.path) --out samples.png")
+        case .interrupted(let step, let checkpoint):
+            reporter.line("interrupted at step \(step): checkpoint written to \(checkpoint.path)")
+            reporter.line("continue with: gan train \(family.name) --out \(folder.url.path) --resume")
+            throw ExitCode(130)
+        }
+    }
+
+    func overrides() throws -> TrainOverrides {
+        var result = TrainOverrides(discriminatorSteps: nCritic, clip: clip, gradientPenaltyWeight: gpWeight,
+                                    learningRate: lr, latentDimension: latentDim, emaDecay: ema)
+        if let loss {
+            guard let value = AdversarialLoss(rawValue: loss) else {
+                throw ValidationError("unknown --loss '\(loss)': expected one of "
+                                      + AdversarialLoss.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            result.loss = value
+        }
+        return result
+    }
+}
+
+extension ModelConfiguration {
+    /// Real batches per generator step.
+    func makeObjectiveSteps() -> Int {
+        var rng = RandomGenerator(seed: 0)
+        return (try? makeModel(using: &rng).objective.discriminatorSteps) ?? 1
+    }
+}
+
+/// Reads the data for a model: resized and converted for convolutional networks. When the
+/// default Fashion-MNIST is missing, installs Debian's package as root, or says how.
+func loadData(_ spec: DataSpec, network: NetworkSettings, seed: UInt64) throws -> Dataset {
+    if case .fashionMNIST(nil) = spec.source,
+       !FileManager.default.fileExists(atPath: DataSpec.debianFashionMNISTDirectory + "/train-images-idx3-ubyte.gz"),
+       !FileManager.default.fileExists(atPath: DataSpec.debianFashionMNISTDirectory + "/train-images-idx3-ubyte") {
+        try installFashionMNIST()
+    }
+    if case .toy = spec.source, network.architecture != .mlp {
+        throw ModelError.dataMismatch("""
+            \(spec) gives 2-D points, but these \(network.architecture.rawValue) networks need images \(network.dataShape); \
+            train `gan` or `wgan-gp` (or another family with --preset toy) on toy data
+            """)
+    }
+    let options = DataLoadOptions(imageSize: network.imageSize, channels: network.channels, seed: seed)
+    return try spec.load(options)
+}
+
+func installFashionMNIST() throws {
+    let how = """
+        Fashion-MNIST is not installed (expected \(DataSpec.debianFashionMNISTDirectory)). Install Debian's package:
+          sudo apt-get install dataset-fashion-mnist
+        or pass --data fashion-mnist:DIR with a folder holding train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz.
+        """
+    guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/apt-get") else {
+        throw ModelError.run(how)
+    }
+    print("Fashion-MNIST is not installed; installing Debian's dataset-fashion-mnist with apt-get ...")
+    func aptGet(_ arguments: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/apt-get")
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DEBIAN_FRONTEND"] = "noninteractive"
+        process.environment = environment
+        do { try process.run() } catch { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+    if !aptGet(["install", "-y", "dataset-fashion-mnist"]) {
+        guard aptGet(["update"]), aptGet(["install", "-y", "dataset-fashion-mnist"]) else {
+            throw ModelError.run("apt-get could not install dataset-fashion-mnist.\n" + how)
+        }
+    }
+}
+
+/// Set by SIGINT (Ctrl-C); the training loop checks it between steps. A second Ctrl-C exits at once.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+
+    func install() -> DispatchSourceSignal {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [self] in
+            lock.lock()
+            let again = value
+            value = true
+            lock.unlock()
+            if again { _exit(130) }
+            FileHandle.standardError.write(Data("\nstopping after this step: writing a checkpoint (Ctrl-C again to quit at once)\n".utf8))
+        }
+        source.resume()
+        return source
+    }
+}
