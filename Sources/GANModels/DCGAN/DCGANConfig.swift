@@ -5,7 +5,7 @@ import GANTensor
 /// DCGAN (Radford et al. 2016): transposed-convolution generator, strided-convolution
 /// discriminator, BatchNorm, ReLU in G and LeakyReLU(0.2) in D, Adam 2e-4 with β₁ 0.5,
 /// weights N(0, 0.02), the non-saturating loss.
-public struct DCGANConfig: ModelConfiguration, Equatable {
+public struct DCGANConfig: AdversarialConfiguration, Equatable {
     public var network: NetworkSettings
     public var loss: AdversarialLoss
     public var discriminatorSteps: Int
@@ -26,36 +26,7 @@ public struct DCGANConfig: ModelConfiguration, Equatable {
     /// 64×64 colour: the `pytorch/examples` DCGAN (`dcgan64` of `../shared/bench`).
     public static let dcgan64 = make(NetworkSettings(architecture: .dcgan, dataShape: [3, 64, 64], convolutionBias: false))
 
-    public mutating func apply(_ overrides: TrainOverrides) throws {
-        try overrides.reject([("--clip", overrides.clip != nil), ("--gp-weight", overrides.gradientPenaltyWeight != nil)],
-                             family: DCGANFamily.name)
-        try overrides.applyCommon(to: &network, generator: &generatorOptimizer,
-                                  discriminator: &discriminatorOptimizer, emaDecay: &emaDecay)
-        if let loss = overrides.loss { self.loss = loss }
-        if let k = overrides.discriminatorSteps { discriminatorSteps = k }
-    }
-
-    public mutating func adapt(to dataset: Dataset) throws {
-        try adaptNetwork(to: dataset, family: DCGANFamily.name)
-    }
-
-    public var objective: Objective { Objective(loss: loss, discriminatorSteps: discriminatorSteps) }
-
-    public func makeModel(using rng: inout RandomGenerator) throws -> GANModel {
-        try network.validate()
-        return GANModel(generator: network.makeGenerator(using: &rng),
-                        discriminator: network.makeDiscriminator(using: &rng),
-                        generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
-                        emaDecay: emaDecay, objective: objective, classCount: 0,
-                        latentDimension: network.latentDimension, dataShape: network.dataShape)
-    }
-
-    public var summaryLines: [String] {
-        ["networks: \(network.summary)",
-         "loss: \(loss.rawValue), D steps per G step: \(discriminatorSteps)",
-         "optimisers: G \(generatorOptimizer.summary), D \(discriminatorOptimizer.summary)"]
-            + (emaDecay.map { ["EMA of G: decay \($0)"] } ?? [])
-    }
+    public static var familyName: String { DCGANFamily.name }
 }
 
 /// The `dcgan` family.

@@ -4,7 +4,7 @@ import GANTensor
 
 /// The original GAN (Goodfellow et al. 2014): fully connected generator and discriminator,
 /// the minimax loss or its non-saturating variant, one D step per G step.
-public struct GANConfig: ModelConfiguration, Equatable {
+public struct GANConfig: AdversarialConfiguration, Equatable {
     public var network: NetworkSettings
     /// `nonSaturating` (the paper's practical choice, default), `minimax`, or another shared loss.
     public var loss: AdversarialLoss
@@ -37,36 +37,7 @@ public struct GANConfig: ModelConfiguration, Equatable {
         loss: .nonSaturating, discriminatorSteps: 1,
         generatorOptimizer: .adam(2e-3, 0.5, 0.999), discriminatorOptimizer: .adam(2e-3, 0.5, 0.999), emaDecay: nil)
 
-    public mutating func apply(_ overrides: TrainOverrides) throws {
-        try overrides.reject([("--clip", overrides.clip != nil), ("--gp-weight", overrides.gradientPenaltyWeight != nil)],
-                             family: GANFamily.name)
-        try overrides.applyCommon(to: &network, generator: &generatorOptimizer,
-                                  discriminator: &discriminatorOptimizer, emaDecay: &emaDecay)
-        if let loss = overrides.loss { self.loss = loss }
-        if let k = overrides.discriminatorSteps { discriminatorSteps = k }
-    }
-
-    public mutating func adapt(to dataset: Dataset) throws {
-        try adaptNetwork(to: dataset, family: GANFamily.name)
-    }
-
-    public var objective: Objective { Objective(loss: loss, discriminatorSteps: discriminatorSteps) }
-
-    public func makeModel(using rng: inout RandomGenerator) throws -> GANModel {
-        try network.validate()
-        return GANModel(generator: network.makeGenerator(using: &rng),
-                        discriminator: network.makeDiscriminator(using: &rng),
-                        generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
-                        emaDecay: emaDecay, objective: objective, classCount: 0,
-                        latentDimension: network.latentDimension, dataShape: network.dataShape)
-    }
-
-    public var summaryLines: [String] {
-        ["networks: \(network.summary)",
-         "loss: \(loss.rawValue), D steps per G step: \(discriminatorSteps)",
-         "optimisers: G \(generatorOptimizer.summary), D \(discriminatorOptimizer.summary)"]
-            + (emaDecay.map { ["EMA of G: decay \($0)"] } ?? [])
-    }
+    public static var familyName: String { GANFamily.name }
 }
 
 /// The `gan` family.
