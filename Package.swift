@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "GANTensor", targets: ["GANTensor"]),
         .library(name: "GANLayers", targets: ["GANLayers"]),
         .library(name: "GANData", targets: ["GANData"]),
+        .library(name: "GANMetrics", targets: ["GANMetrics"]),
         .executable(name: "gan", targets: ["gan"]),
     ],
     dependencies: [
@@ -30,6 +31,7 @@ let package = Package(
             dependencies: [
                 "GANTensor",
                 "GANModels",
+                "GANMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,6 +80,14 @@ let package = Package(
         .testTarget(
             name: "GANModelsTests",
             dependencies: ["GANModels", "GANTestSupport"]
+        ),
+        .target(
+            name: "GANMetrics",
+            dependencies: ["GANTensor", "GANLayers", "GANData"]
+        ),
+        .testTarget(
+            name: "GANMetricsTests",
+            dependencies: ["GANMetrics", "GANTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]
