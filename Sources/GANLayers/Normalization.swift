@@ -81,30 +81,21 @@ public class BatchNorm: Module, UnaryLayer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(ranks.contains(input.rank) && input.shape[1] == features,
                      "\(type(of: self)): input must be [N, \(features)\(ranks.contains(3) ? "(, L)" : ", H, W")], got \(input.shape)")
-        var y = normalized(input)
         let shape = channelShape(features, rank: input.rank)
-        if let weight { y = y * weight.value.reshaped(shape) }
-        if let bias { y = y + bias.value.reshaped(shape) }
-        return y
-    }
-
-    /// The input normalised per channel, before the affine part.
-    func normalized(_ x: Tensor) -> Tensor {
-        let axes = [0] + Array(2..<x.rank)
-        let shape = channelShape(features, rank: x.rank)
         guard isTraining || running == nil else {
-            return (x - running!.mean.value.reshaped(shape)) * (running!.variance.value.reshaped(shape) + epsilon).rsqrt()
+            var y = (input - running!.mean.value.reshaped(shape)) * (running!.variance.value.reshaped(shape) + epsilon).rsqrt()
+            if let weight { y = y * weight.value.reshaped(shape) }
+            if let bias { y = y + bias.value.reshaped(shape) }
+            return y
         }
-        let n = axes.reduce(1) { $0 * x.shape[$1] }
-        precondition(!isTraining || n > 1, "\(type(of: self)): expected more than 1 value per channel when training, got input \(x.shape)")
-        let mean = x.mean(axes: axes, keepDims: true)
-        let variance = x.variance(axes: axes, correction: 0, keepDims: true)
+        let n = input.count / features
+        precondition(!isTraining || n > 1, "\(type(of: self)): expected more than 1 value per channel when training, got input \(input.shape)")
+        let (y, mean, variance) = input.batchNormalized(weight: weight?.value, bias: bias?.value, epsilon: epsilon)
         if isTraining, let running {
-            running.update(batchMean: mean.reshaped([features]),
-                           batchVariance: variance.reshaped([features]) * (Float(n) / Float(n - 1)),
+            running.update(batchMean: mean, batchVariance: variance * (Float(n) / Float(n - 1)),
                            momentum: momentum, countsBatch: true)
         }
-        return (x - mean) * (variance + epsilon).rsqrt()
+        return y
     }
 
     override public func visitChildren(_ visitor: ModuleVisitor) {

@@ -1,6 +1,15 @@
 // Element-wise binary ops with NumPy broadcasting, and comparisons.
 
 extension Tensor {
+    static func binary(
+        _ op: String, _ a: Tensor, _ b: Tensor, _ kernel: ElementwiseKernels.Arithmetic,
+        rule: @escaping DerivativeRule
+    ) -> Tensor {
+        let outShape = Shape.broadcastOrFail(a.shape, b.shape, op: op)
+        let values = ElementwiseKernels.arithmetic(kernel, a, b, outShape: outShape)
+        return record(op, shape: outShape, storage: values, inputs: [a, b], rule: rule)
+    }
+
     @inline(__always)
     static func binary(
         _ op: String, _ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float, rule: @escaping DerivativeRule
@@ -13,7 +22,7 @@ extension Tensor {
     /// Element-wise sum, broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let sa = a.shape, sb = b.shape
-        return binary("add", a, b, +) { ctx in
+        return binary("add", a, b, .add) { ctx in
             [ctx.needsGradient[0] ? ctx.gradient.sum(toShape: sa) : nil,
              ctx.needsGradient[1] ? ctx.gradient.sum(toShape: sb) : nil]
         }
@@ -22,7 +31,7 @@ extension Tensor {
     /// Element-wise difference, broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let sa = a.shape, sb = b.shape
-        return binary("sub", a, b, -) { ctx in
+        return binary("sub", a, b, .subtract) { ctx in
             [ctx.needsGradient[0] ? ctx.gradient.sum(toShape: sa) : nil,
              ctx.needsGradient[1] ? (-ctx.gradient).sum(toShape: sb) : nil]
         }
@@ -30,7 +39,7 @@ extension Tensor {
 
     /// Element-wise product, broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        binary("mul", a, b, *) { ctx in
+        binary("mul", a, b, .multiply) { ctx in
             [ctx.needsGradient[0] ? (ctx.gradient * b).sum(toShape: a.shape) : nil,
              ctx.needsGradient[1] ? (ctx.gradient * a).sum(toShape: b.shape) : nil]
         }
@@ -38,7 +47,7 @@ extension Tensor {
 
     /// Element-wise quotient, broadcasting.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        binary("div", a, b, /) { ctx in
+        binary("div", a, b, .divide) { ctx in
             [ctx.needsGradient[0] ? (ctx.gradient / b).sum(toShape: a.shape) : nil,
              ctx.needsGradient[1] ? (-ctx.gradient * a / (b * b)).sum(toShape: b.shape) : nil]
         }

@@ -95,16 +95,18 @@ extension Tensor {
 
     /// `max(x, 0)`.
     public func relu() -> Tensor {
-        Tensor.unary("relu", self, { Swift.max($0, 0) }) { ctx in
-            [ctx.gradient * self.detach().isGreater(than: 0)]
+        Tensor.vectorUnary("relu", self, { gk_relu($0, $1, $2) }) { ctx in
+            [ctx.gradient * Tensor(shape: self.shape, storage: ElementwiseKernels.vectorMath(self.storage) {
+                gk_positive_mask($0, $1, $2, 0)
+            })]
         }
     }
 
     /// `x` for positive values, `negativeSlope * x` otherwise.
     public func leakyRelu(negativeSlope: Float = 0.01) -> Tensor {
-        Tensor.unary("leakyRelu", self, { $0 > 0 ? $0 : $0 * negativeSlope }) { ctx in
-            let slope = Tensor(shape: self.shape, storage: ElementwiseKernels.map(self.storage) {
-                $0 > 0 ? 1 : negativeSlope
+        Tensor.vectorUnary("leakyRelu", self, { gk_leaky_relu($0, $1, $2, negativeSlope) }) { ctx in
+            let slope = Tensor(shape: self.shape, storage: ElementwiseKernels.vectorMath(self.storage) {
+                gk_positive_mask($0, $1, $2, negativeSlope)
             })
             return [ctx.gradient * slope]
         }

@@ -18,10 +18,21 @@ extension Tensor {
     public func sum(axes: [Int] = [], keepDims: Bool = false) -> Tensor {
         let axes = reductionAxes(axes, op: "sum")
         let keptShape = reducedShape(axes, keepDims: true)
+        // Neighbouring axes of the same kind merge ([N, C, H, W] over N, H, W is [N, C, H·W]
+        // over 0 and 2); then one pass per reduced axis, last first, each seeing
+        // [outer, length, inner].
+        var merged: [(size: Int, reduced: Bool)] = []
+        for (i, d) in shape.enumerated() {
+            let reduced = axes.contains(i)
+            if let last = merged.last, last.reduced == reduced {
+                merged[merged.count - 1].size *= d
+            } else {
+                merged.append((d, reduced))
+            }
+        }
         var values = storage
-        var current = shape
-        // One axis at a time, last first, so each pass sees [outer, length, inner].
-        for a in axes.reversed() {
+        var current = merged.map(\.size)
+        for a in merged.indices.reversed() where merged[a].reduced {
             let outer = Shape.count(Array(current[..<a]))
             let inner = Shape.count(Array(current[(a + 1)...]))
             values = ReduceKernels.sum(values, outer: outer, length: current[a], inner: inner)

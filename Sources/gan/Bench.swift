@@ -16,15 +16,30 @@ struct Bench: ParsableCommand {
 
 /// Median wall time of `body` in milliseconds over `iterations` runs after `warmup` runs.
 func medianMilliseconds(warmup: Int = 2, iterations: Int, _ body: () -> Void) -> Double {
+    medianTimes(warmup: warmup, iterations: iterations, body).wall
+}
+
+/// Median wall and process CPU times of `body` in milliseconds. CPU time (all threads) is
+/// what a busy machine distorts least; wall time is what a user waits.
+func medianTimes(warmup: Int = 2, iterations: Int, _ body: () -> Void) -> (wall: Double, cpu: Double) {
     for _ in 0..<warmup { body() }
-    var times: [Double] = []
+    var wall: [Double] = [], cpu: [Double] = []
     for _ in 0..<iterations {
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUNanoseconds()
         body()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        cpu.append(Double(processCPUNanoseconds() - cpuStart) / 1e6)
+        wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
     }
-    times.sort()
-    return times[times.count / 2]
+    wall.sort()
+    cpu.sort()
+    return (wall[wall.count / 2], cpu[cpu.count / 2])
+}
+
+/// CPU time used by every thread of this process so far.
+func processCPUNanoseconds() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
 }
 
 struct BenchKernels: ParsableCommand {
@@ -37,6 +52,7 @@ struct BenchKernels: ParsableCommand {
           GAN_BLAS=builtin gan bench kernels --gemm-only
           gan bench kernels --compare-builtin --gemm-only
           GAN_NUM_THREADS=1 gan bench kernels --sizes 512,1024
+          gan bench kernels --sizes 1024 --layers dcgan28
         """
     )
 
@@ -48,6 +64,9 @@ struct BenchKernels: ParsableCommand {
 
     @Option(help: "Timed iterations per measurement (median reported).")
     var iterations: Int = 10
+
+    @Option(help: "Only the conv layers whose model or name contains this text (e.g. dcgan28, conv2).")
+    var layers: String?
 
     @Flag(help: "Only the GEMM table.")
     var gemmOnly = false
@@ -89,13 +108,17 @@ struct BenchKernels: ParsableCommand {
             print(row)
         }
         if gemmOnly { return }
-        print("\nConvolution layers, batch \(batchSize): forward and backward (input and weight gradients), ms")
-        print("| model | layer | forward | backward | total |")
-        print("|---|---|---|---|---|")
-        for layer in ConvLayerSpec.benchmarkLayers {
-            let (forward, backward) = layer.time(batchSize: batchSize, iterations: iterations)
-            print(String(format: "| %@ | %@ | %.2f | %.2f | %.2f |", layer.model, layer.name, forward, backward,
-                         forward + backward))
+        print("\nConvolution layers, batch \(batchSize): forward and backward (input and weight gradients), ms;")
+        print("CPU = process CPU time of forward + backward, all threads")
+        print("| model | layer | forward | backward | total | CPU |")
+        print("|---|---|---|---|---|---|")
+        let selected = ConvLayerSpec.benchmarkLayers.filter { layer in
+            layers.map { layer.model.contains($0) || layer.name.contains($0) } ?? true
+        }
+        for layer in selected {
+            let t = layer.time(batchSize: batchSize, iterations: iterations)
+            print(String(format: "| %@ | %@ | %.2f | %.2f | %.2f | %.2f |", layer.model, layer.name, t.forward,
+                         t.backward, t.forward + t.backward, t.cpu))
         }
     }
 }

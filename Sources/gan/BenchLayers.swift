@@ -39,8 +39,9 @@ struct ConvLayerSpec {
             : x.conv2d(weight: weight, bias: bias, stride: s, padding: p)
     }
 
-    /// Median forward and backward (input, weight and bias gradients) times in ms.
-    func time(batchSize: Int, iterations: Int) -> (forward: Double, backward: Double) {
+    /// Median forward and backward (input, weight and bias gradients) times in ms, and the
+    /// CPU time of both together.
+    func time(batchSize: Int, iterations: Int) -> (forward: Double, backward: Double, cpu: Double) {
         var rng = RandomGenerator(seed: 0)
         let weightShape = transposed ? [inputChannels, outputChannels, kernel, kernel]
                                      : [outputChannels, inputChannels, kernel, kernel]
@@ -51,10 +52,10 @@ struct ConvLayerSpec {
         let probe = apply(x, w, b)
         let upstream = Tensor.randomNormal(probe.shape, using: &rng)
         let forward = medianMilliseconds(iterations: iterations) { _ = withoutGradients { apply(x, w, b) } }
-        let total = medianMilliseconds(iterations: iterations) {
+        let total = medianTimes(iterations: iterations) {
             let y = apply(x, w, b)
             _ = gradients(of: y, wrt: inputs, gradient: upstream)
         }
-        return (forward, Swift.max(0, total - forward))
+        return (forward, Swift.max(0, total.wall - forward), total.cpu)
     }
 }

@@ -1,3 +1,5 @@
+import GANKernels
+
 /// The per-image shape of one 2-D convolution `y = conv(x, w)` (cross-correlation, PyTorch's
 /// `F.conv2d`): `x` is `[C, H, W]`, `w` is `[O, C / groups, KH, KW]`, `y` is `[O, OH, OW]`.
 ///
@@ -330,143 +332,26 @@ enum ConvolutionKernels {
         return false
     }
 
-    /// The valid output range of every kernel row `i` (rows) and column `j` (columns), with
-    /// the tap's offset: output `o` of tap `t` reads input `o * stride + offset`.
-    @inline(__always)
-    private static func withTapRanges<R>(
-        _ g: ConvolutionGeometry,
-        _ body: (_ rows: UnsafeMutableBufferPointer<(range: Range<Int>, offset: Int)>,
-                 _ columns: UnsafeMutableBufferPointer<(range: Range<Int>, offset: Int)>) -> R
-    ) -> R {
-        withUnsafeTemporaryAllocation(of: (range: Range<Int>, offset: Int).self,
-                                      capacity: g.kernelHeight + g.kernelWidth) { taps in
-            for i in 0..<g.kernelHeight {
-                let offset = i * g.dilationHeight - g.paddingHeight
-                taps.initializeElement(at: i, to: (validRange(offset: offset, stride: g.strideHeight,
-                                                              size: g.inputHeight, count: g.outputHeight), offset))
-            }
-            for j in 0..<g.kernelWidth {
-                let offset = j * g.dilationWidth - g.paddingWidth
-                taps.initializeElement(at: g.kernelHeight + j, to: (validRange(offset: offset, stride: g.strideWidth,
-                                                                               size: g.inputWidth, count: g.outputWidth), offset))
-            }
-            let rows = UnsafeMutableBufferPointer(rebasing: taps[0..<g.kernelHeight])
-            let columns = UnsafeMutableBufferPointer(rebasing: taps[g.kernelHeight...])
-            return body(rows, columns)
-        }
-    }
-
     /// Writes the im2col matrix of one image `x[C, H, W]` into `col`: row `(c*KH + i)*KW + j`,
     /// `OH * OW` columns, consecutive rows `ld` floats apart. Only taps inside the image are
     /// written: the padding taps of `col` must already be zero.
+    @inline(__always)
     static func im2col(
         _ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, into col: UnsafeMutablePointer<Float>, ld: Int
     ) {
-        let H = g.inputHeight, W = g.inputWidth, OW = g.outputWidth
-        let sh = g.strideHeight, sw = g.strideWidth, KH = g.kernelHeight, KW = g.kernelWidth
-        withTapRanges(g) { rowTaps, columnTaps in
-            for c in 0..<g.inputChannels {
-                let xc = x + c * H * W
-                for i in 0..<KH {
-                    let (rows, rowOffset) = rowTaps[i]
-                    for j in 0..<KW {
-                        let (columns, offset) = columnTaps[j]
-                        let n = columns.count
-                        if n == 0 { continue }
-                        let dst = col + ((c * KH + i) * KW + j) * ld + columns.lowerBound
-                        let src = xc + rowOffset * W + columns.lowerBound * sw + offset
-                        for oh in rows {
-                            let s = src + oh * sh * W, d = dst + oh * OW
-                            switch sw {
-                            case 1: d.update(from: s, count: n)
-                            case 2: copyEvenElements(from: s, to: d, count: n)
-                            default: for t in 0..<n { d[t] = s[t * sw] }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        gk_im2col(x, g.inputChannels, g.inputHeight, g.inputWidth, g.kernelHeight, g.kernelWidth,
+                  g.strideHeight, g.strideWidth, g.paddingHeight, g.paddingWidth, g.dilationHeight,
+                  g.dilationWidth, g.outputHeight, g.outputWidth, col, ld)
     }
 
     /// The adjoint of `im2col`: accumulates the taps of `col` (rows `ld` floats apart) that lie
     /// inside the image into `x[C, H, W]`.
+    @inline(__always)
     static func col2im(
         _ col: UnsafePointer<Float>, ld: Int, _ g: ConvolutionGeometry, into x: UnsafeMutablePointer<Float>
     ) {
-        let H = g.inputHeight, W = g.inputWidth, OW = g.outputWidth
-        let sh = g.strideHeight, sw = g.strideWidth, KH = g.kernelHeight, KW = g.kernelWidth
-        withTapRanges(g) { rowTaps, columnTaps in
-            for c in 0..<g.inputChannels {
-                let xc = x + c * H * W
-                for i in 0..<KH {
-                    let (rows, rowOffset) = rowTaps[i]
-                    for j in 0..<KW {
-                        let (columns, offset) = columnTaps[j]
-                        let n = columns.count
-                        if n == 0 { continue }
-                        let src = col + ((c * KH + i) * KW + j) * ld + columns.lowerBound
-                        let dst = xc + rowOffset * W + columns.lowerBound * sw + offset
-                        for oh in rows {
-                            let d = dst + oh * sh * W, s = src + oh * OW
-                            switch sw {
-                            case 1: add(s, into: d, count: n)
-                            case 2: addToEvenElements(s, into: d, count: n)
-                            default: for t in 0..<n { d[t * sw] += s[t] }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    // MARK: - Vector loops (stride-2 taps are the common case: every k4 s2 layer)
-
-    /// `d[t] = s[2 * t]` for `t < n`; reads nothing past `s[2 * (n - 1)]`.
-    @inline(__always)
-    private static func copyEvenElements(from s: UnsafePointer<Float>, to d: UnsafeMutablePointer<Float>, count n: Int) {
-        var t = 0
-        while t + 9 <= n {
-            let v = UnsafeRawPointer(s + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(d + t).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
-            t += 8
-        }
-        // Short rows (7×7 and 8×8 outputs) end here: unrolled by four.
-        while t + 4 <= n {
-            d[t] = s[2 * t]; d[t + 1] = s[2 * t + 2]; d[t + 2] = s[2 * t + 4]; d[t + 3] = s[2 * t + 6]
-            t += 4
-        }
-        while t < n { d[t] = s[2 * t]; t += 1 }
-    }
-
-    /// `d[2 * t] += s[t]` for `t < n`; touches nothing past `d[2 * (n - 1)]`.
-    @inline(__always)
-    private static func addToEvenElements(_ s: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>, count n: Int) {
-        var t = 0
-        while t + 9 <= n {
-            var v = UnsafeRawPointer(d + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
-            v.evenHalf += UnsafeRawPointer(s + t).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(d + 2 * t).storeBytes(of: v, as: SIMD16<Float>.self)
-            t += 8
-        }
-        while t + 4 <= n {
-            d[2 * t] += s[t]; d[2 * t + 2] += s[t + 1]; d[2 * t + 4] += s[t + 2]; d[2 * t + 6] += s[t + 3]
-            t += 4
-        }
-        while t < n { d[2 * t] += s[t]; t += 1 }
-    }
-
-    /// `d[t] += s[t]` for `t < n`.
-    @inline(__always)
-    private static func add(_ s: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>, count n: Int) {
-        var t = 0
-        while t + 8 <= n {
-            let v = UnsafeRawPointer(d + t).loadUnaligned(as: SIMD8<Float>.self)
-                + UnsafeRawPointer(s + t).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(d + t).storeBytes(of: v, as: SIMD8<Float>.self)
-            t += 8
-        }
-        while t < n { d[t] += s[t]; t += 1 }
+        gk_col2im(col, ld, g.inputChannels, g.inputHeight, g.inputWidth, g.kernelHeight, g.kernelWidth,
+                  g.strideHeight, g.strideWidth, g.paddingHeight, g.paddingWidth, g.dilationHeight,
+                  g.dilationWidth, g.outputHeight, g.outputWidth, x)
     }
 }

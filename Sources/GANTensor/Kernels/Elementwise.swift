@@ -57,26 +57,22 @@ public enum ElementwiseKernels {
         return (outShape, outStrides)
     }
 
-    /// `out = f(a, b)` with NumPy broadcasting to `outShape`.
+    /// Calls `body(dst, a, aStride, b, bStride, count)` for every innermost row of the
+    /// broadcast of `a` and `b` to `outShape` (rows written to a fresh `out`), strides 0 or 1
+    /// after merging axes; rows are split across threads.
     @inline(__always)
-    public static func zip(
-        _ a: Tensor, _ b: Tensor, outShape: [Int], _ f: (Float, Float) -> Float
+    static func forEachBroadcastRow(
+        _ a: Tensor, _ b: Tensor, outShape: [Int],
+        _ body: (UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, Int) -> Void
     ) -> TensorStorage {
         let n = Shape.count(outShape)
         let out = TensorStorage(uninitializedCount: n)
-        let pa = a.storage.base, pb = b.storage.base, po = out.base
-        if a.shape == b.shape {
-            Parallel.forEachChunk(n) { r in for i in r { po[i] = f(pa[i], pb[i]) } }
-            return out
-        }
-        if b.count == 1 && a.count == n {
-            let s = pb[0]
-            Parallel.forEachChunk(n) { r in for i in r { po[i] = f(pa[i], s) } }
-            return out
-        }
-        if a.count == 1 && b.count == n {
-            let s = pa[0]
-            Parallel.forEachChunk(n) { r in for i in r { po[i] = f(s, pb[i]) } }
+        let pa = UnsafePointer(a.storage.base), pb = UnsafePointer(b.storage.base), po = out.base
+        if a.shape == b.shape || (a.count == n && b.count == 1) || (a.count == 1 && b.count == n) {
+            let sa = a.count == 1 && n > 1 ? 0 : 1, sb = b.count == 1 && n > 1 ? 0 : 1
+            Parallel.forEachChunk(n) { r in
+                body(po + r.lowerBound, pa + r.lowerBound * sa, sa, pb + r.lowerBound * sb, sb, r.count)
+            }
             return out
         }
         let (shape, strides) = coalesce(
@@ -94,20 +90,7 @@ public enum ElementwiseKernels {
             for row in r {
                 var oa = 0, ob = 0
                 for d in 0..<outer.count { oa += index[d] * outerA[d]; ob += index[d] * outerB[d] }
-                let dst = po + row * inner
-                let xa = pa + oa, xb = pb + ob
-                if sa == 1 && sb == 1 {
-                    for i in 0..<inner { dst[i] = f(xa[i], xb[i]) }
-                } else if sa == 1 {
-                    let v = xb[0]
-                    for i in 0..<inner { dst[i] = f(xa[i], v) }
-                } else if sb == 1 {
-                    let v = xa[0]
-                    for i in 0..<inner { dst[i] = f(v, xb[i]) }
-                } else {
-                    let v = f(xa[0], xb[0])
-                    for i in 0..<inner { dst[i] = v }
-                }
+                body(po + row * inner, pa + oa, sa, pb + ob, sb, inner)
                 var d = outer.count - 1
                 while d >= 0 {
                     index[d] += 1
@@ -117,6 +100,30 @@ public enum ElementwiseKernels {
             }
         }
         return out
+    }
+
+    /// `out = f(a, b)` with NumPy broadcasting to `outShape`.
+    @inline(__always)
+    public static func zip(
+        _ a: Tensor, _ b: Tensor, outShape: [Int], _ f: (Float, Float) -> Float
+    ) -> TensorStorage {
+        forEachBroadcastRow(a, b, outShape: outShape) { dst, xa, sa, xb, sb, count in
+            for i in 0..<count { dst[i] = f(xa[i * sa], xb[i * sb]) }
+        }
+    }
+
+    /// The four arithmetic operators, as `gk_binary` codes.
+    public enum Arithmetic: Int32, Sendable {
+        case add = 0, subtract = 1, multiply = 2, divide = 3
+    }
+
+    /// `out = a op b` with NumPy broadcasting to `outShape`, vectorised in C; the same bits
+    /// as the scalar operator.
+    public static func arithmetic(_ op: Arithmetic, _ a: Tensor, _ b: Tensor, outShape: [Int]) -> TensorStorage {
+        let code = op.rawValue
+        return forEachBroadcastRow(a, b, outShape: outShape) { dst, xa, sa, xb, sb, count in
+            gk_binary(code, xa, sa, xb, sb, dst, count)
+        }
     }
 
     /// `out = f(a, b, c)` with broadcasting; the general strided loop only.

@@ -1,3 +1,5 @@
+import GANKernels
+
 /// Reductions along one axis of a tensor viewed as `[outer, length, inner]`.
 public enum ReduceKernels {
     /// `out[o, i] = sum_j x[o, j, i]`.
@@ -12,8 +14,7 @@ public enum ReduceKernels {
             Parallel.forEach(outer, costPerItem: length * inner) { o in
                 let row = dst + o * inner
                 for j in 0..<length {
-                    let s = src + (o * length + j) * inner
-                    for i in 0..<inner { row[i] += s[i] }
+                    gk_binary(Int32(GK_ADD), row, 1, src + (o * length + j) * inner, 1, row, inner)
                 }
             }
         } else {
@@ -22,7 +23,7 @@ public enum ReduceKernels {
                     let row = dst + o * inner
                     for j in 0..<length {
                         let s = src + (o * length + j) * inner
-                        for i in r { row[i] += s[i] }
+                        gk_binary(Int32(GK_ADD), row + r.lowerBound, 1, s + r.lowerBound, 1, row + r.lowerBound, r.count)
                     }
                 }
             }

@@ -61,6 +61,17 @@ void gk_exp_avx2(const float *x, float *y, long n);
 void gk_log_avx2(const float *x, float *y, long n);
 void gk_tanh_avx2(const float *x, float *y, long n);
 void gk_sigmoid_avx2(const float *x, float *y, long n);
+#define GK_DECLARE_RECTIFIERS(isa)                                                              \
+    void gk_binary_##isa(int op, const float *a, long sa, const float *b, long sb, float *y, long n); \
+    void gk_leaky_relu_##isa(const float *x, float *y, long n, float slope);                    \
+    void gk_relu_##isa(const float *x, float *y, long n);                                       \
+    void gk_positive_mask_##isa(const float *x, float *y, long n, float below);                 \
+    void gk_moments_##isa(const float *x, long n, float m, float *sum, float *squares);         \
+    void gk_moments_grad_##isa(const float *g, const float *x, long n, float m, float *sum, float *dot); \
+    void gk_normalize_##isa(const float *x, float *y, long n, float m, float a, float b);       \
+    void gk_normalize_grad_##isa(const float *g, const float *x, float *y, long n, float m, float a, float b, float c);
+GK_DECLARE_RECTIFIERS(avx512)
+GK_DECLARE_RECTIFIERS(avx2)
 #endif
 
 #endif

@@ -26,3 +26,29 @@ VM_DISPATCH(exp)
 VM_DISPATCH(log)
 VM_DISPATCH(tanh)
 VM_DISPATCH(sigmoid)
+
+#if GK_X86
+#define VM_DISPATCH_ARGS(f, params, args)                                  \
+    void gk_##f params {                                                   \
+        switch (gk_isa()) {                                                \
+        case GK_ISA_AVX512: gk_##f##_avx512 args; return;                  \
+        case GK_ISA_AVX2: gk_##f##_avx2 args; return;                      \
+        default: f##_generic args; return;                                 \
+        }                                                                  \
+    }
+#else
+#define VM_DISPATCH_ARGS(f, params, args) \
+    void gk_##f params { f##_generic args; }
+#endif
+
+VM_DISPATCH_ARGS(binary, (int op, const float *a, long sa, const float *b, long sb, float *y, long n),
+                 (op, a, sa, b, sb, y, n))
+VM_DISPATCH_ARGS(leaky_relu, (const float *x, float *y, long n, float slope), (x, y, n, slope))
+VM_DISPATCH_ARGS(relu, (const float *x, float *y, long n), (x, y, n))
+VM_DISPATCH_ARGS(positive_mask, (const float *x, float *y, long n, float below), (x, y, n, below))
+VM_DISPATCH_ARGS(moments, (const float *x, long n, float m, float *sum, float *squares), (x, n, m, sum, squares))
+VM_DISPATCH_ARGS(moments_grad, (const float *g, const float *x, long n, float m, float *sum, float *dot),
+                 (g, x, n, m, sum, dot))
+VM_DISPATCH_ARGS(normalize, (const float *x, float *y, long n, float m, float a, float b), (x, y, n, m, a, b))
+VM_DISPATCH_ARGS(normalize_grad, (const float *g, const float *x, float *y, long n, float m, float a, float b, float c),
+                 (g, x, y, n, m, a, b, c))

@@ -1,4 +1,4 @@
-// Body of the vectorised exp/log/tanh/sigmoid, written once with clang/GCC vector extensions
+// Body of the vectorised exp/log/tanh/sigmoid, arithmetic and rectifiers, written once with clang/GCC vector extensions
 // and included by vmath.c (VM_W = 4), vmath_avx2.c (8) and vmath_avx512.c (16), each defining
 // VM_W, VM_ATTR (target attribute), VM_LINKAGE (empty or static) and VM_NAME(f).
 // Algorithms follow Cephes (expf, logf, tanhf): ~1-2 ulp. Tails go through a padded buffer so
@@ -118,3 +118,133 @@ VM_MAP(exp, vexp)
 VM_MAP(log, vlog)
 VM_MAP(tanh, vtanh)
 VM_MAP(sigmoid, vsigmoid)
+
+// Arithmetic and rectifiers. Each lane rounds once, like the scalar operator, so every
+// instruction set gives the same bits as the Swift loops they replace.
+VM_INLINE vmf vload(const float *p) { vmf v; memcpy(&v, p, sizeof v); return v; }
+VM_INLINE void vstore(float *p, vmf v) { memcpy(p, &v, sizeof v); }
+
+// y[i] = a[i*sa] OP b[i*sb] for sa, sb in {0, 1}; y may be a or b.
+#define VM_BINARY_CASE(OP)                                                       \
+    if (sa && sb) {                                                              \
+        for (; i + VM_W <= n; i += VM_W) vstore(y + i, vload(a + i) OP vload(b + i)); \
+        for (; i < n; i++) y[i] = a[i] OP b[i];                                  \
+    } else if (sa) {                                                             \
+        const float s = b[0];                                                    \
+        const vmf vs = vsplat(s);                                                \
+        for (; i + VM_W <= n; i += VM_W) vstore(y + i, vload(a + i) OP vs);      \
+        for (; i < n; i++) y[i] = a[i] OP s;                                     \
+    } else if (sb) {                                                             \
+        const float s = a[0];                                                    \
+        const vmf vs = vsplat(s);                                                \
+        for (; i + VM_W <= n; i += VM_W) vstore(y + i, vs OP vload(b + i));      \
+        for (; i < n; i++) y[i] = s OP b[i];                                     \
+    } else {                                                                     \
+        const float s = a[0] OP b[0];                                            \
+        for (; i < n; i++) y[i] = s;                                             \
+    }
+
+VM_LINKAGE VM_ATTR void VM_NAME(binary)(int op, const float *a, long sa, const float *b, long sb,
+                                        float *y, long n) {
+    long i = 0;
+    switch (op) {
+    case GK_ADD: VM_BINARY_CASE(+) break;
+    case GK_SUB: VM_BINARY_CASE(-) break;
+    case GK_MUL: VM_BINARY_CASE(*) break;
+    case GK_DIV: VM_BINARY_CASE(/) break;
+    default: break;
+    }
+}
+
+// y = x > 0 ? x : x * slope.
+VM_LINKAGE VM_ATTR void VM_NAME(leaky_relu)(const float *x, float *y, long n, float slope) {
+    long i = 0;
+    const vmf vs = vsplat(slope);
+    for (; i + VM_W <= n; i += VM_W) {
+        vmf v = vload(x + i);
+        vstore(y + i, vsel(v > 0.0f, v, v * vs));
+    }
+    for (; i < n; i++) y[i] = x[i] > 0 ? x[i] : x[i] * slope;
+}
+
+// y = 0 >= x ? 0 : x: Swift.max(x, 0), NaN kept.
+VM_LINKAGE VM_ATTR void VM_NAME(relu)(const float *x, float *y, long n) {
+    long i = 0;
+    for (; i + VM_W <= n; i += VM_W) {
+        vmf v = vload(x + i);
+        vstore(y + i, vsel(0.0f >= v, vsplat(0.0f), v));
+    }
+    for (; i < n; i++) y[i] = 0 >= x[i] ? 0 : x[i];
+}
+
+// y = x > 0 ? 1 : below: the slope of a (leaky) rectifier.
+VM_LINKAGE VM_ATTR void VM_NAME(positive_mask)(const float *x, float *y, long n, float below) {
+    long i = 0;
+    const vmf vb = vsplat(below);
+    for (; i + VM_W <= n; i += VM_W) vstore(y + i, vsel(vload(x + i) > 0.0f, vsplat(1.0f), vb));
+    for (; i < n; i++) y[i] = x[i] > 0 ? 1 : below;
+}
+
+// Row kernels of batch normalisation: sums with VM_W partial sums, and the affine maps.
+VM_INLINE float vhsum(vmf v) {
+    float s = 0;
+    for (int i = 0; i < VM_W; i++) s += v[i];
+    return s;
+}
+
+// Σ x[i] and Σ (x[i] - m)^2.
+VM_LINKAGE VM_ATTR void VM_NAME(moments)(const float *x, long n, float m, float *sum, float *squares) {
+    vmf s = {0}, q = {0};
+    const vmf vm = vsplat(m);
+    long i = 0;
+    for (; i + VM_W <= n; i += VM_W) {
+        vmf v = vload(x + i), d = v - vm;
+        s += v;
+        q += d * d;
+    }
+    float ss = vhsum(s), qq = vhsum(q);
+    for (; i < n; i++) {
+        float d = x[i] - m;
+        ss += x[i];
+        qq += d * d;
+    }
+    *sum = ss;
+    *squares = qq;
+}
+
+// Σ g[i] and Σ g[i] * (x[i] - m).
+VM_LINKAGE VM_ATTR void VM_NAME(moments_grad)(const float *g, const float *x, long n, float m, float *sum,
+                                              float *dot) {
+    vmf s = {0}, q = {0};
+    const vmf vm = vsplat(m);
+    long i = 0;
+    for (; i + VM_W <= n; i += VM_W) {
+        vmf vg = vload(g + i);
+        s += vg;
+        q += vg * (vload(x + i) - vm);
+    }
+    float ss = vhsum(s), qq = vhsum(q);
+    for (; i < n; i++) {
+        ss += g[i];
+        qq += g[i] * (x[i] - m);
+    }
+    *sum = ss;
+    *dot = qq;
+}
+
+// y = (x - m) * a + b.
+VM_LINKAGE VM_ATTR void VM_NAME(normalize)(const float *x, float *y, long n, float m, float a, float b) {
+    const vmf vm = vsplat(m), va = vsplat(a), vb = vsplat(b);
+    long i = 0;
+    for (; i + VM_W <= n; i += VM_W) vstore(y + i, (vload(x + i) - vm) * va + vb);
+    for (; i < n; i++) y[i] = (x[i] - m) * a + b;
+}
+
+// y = g * a + (x - m) * b + c.
+VM_LINKAGE VM_ATTR void VM_NAME(normalize_grad)(const float *g, const float *x, float *y, long n, float m,
+                                                float a, float b, float c) {
+    const vmf vm = vsplat(m), va = vsplat(a), vb = vsplat(b), vc = vsplat(c);
+    long i = 0;
+    for (; i + VM_W <= n; i += VM_W) vstore(y + i, vload(g + i) * va + (vload(x + i) - vm) * vb + vc);
+    for (; i < n; i++) y[i] = g[i] * a + (x[i] - m) * b + c;
+}

@@ -37,14 +37,15 @@ void gk_sgemm_reference(int transA, int transB, long M, long N, long K, float al
                         const float *A, long lda, const float *B, long ldb,
                         float beta, float *C, long ldc);
 
-/// im2col for one image x[C,H,W] -> col[C*KH*KW, OH*OW] (row index (c*KH + i)*KW + j).
-/// Out-of-bounds taps (padding) are 0.
+/// im2col for one image x[C,H,W] into col: row (c*KH + i)*KW + j holds OH*OW values, rows
+/// ld floats apart (ld >= OH*OW, so several images' matrices can sit side by side). Only taps
+/// inside the image are written: the padding taps of col must already be zero.
 void gk_im2col(const float *x, long C, long H, long W, long KH, long KW,
                long strideH, long strideW, long padH, long padW, long dilH, long dilW,
-               long OH, long OW, float *col);
+               long OH, long OW, float *col, long ld);
 
-/// The adjoint of gk_im2col: x[C,H,W] += col2im(col[C*KH*KW, OH*OW]). x is accumulated into.
-void gk_col2im(const float *col, long C, long H, long W, long KH, long KW,
+/// The adjoint of gk_im2col: x[C,H,W] += the taps of col (rows ld floats apart) inside it.
+void gk_col2im(const float *col, long ld, long C, long H, long W, long KH, long KW,
                long strideH, long strideW, long padH, long padW, long dilH, long dilW,
                long OH, long OW, float *x);
 
@@ -53,6 +54,29 @@ void gk_exp(const float *x, float *y, long n);
 void gk_log(const float *x, float *y, long n);
 void gk_tanh(const float *x, float *y, long n);
 void gk_sigmoid(const float *x, float *y, long n);
+
+/// Operators of gk_binary.
+enum { GK_ADD = 0, GK_SUB = 1, GK_MUL = 2, GK_DIV = 3 };
+
+/// y[i] = a[i * sa] op b[i * sb] for i < n, with sa and sb 0 (a scalar) or 1; y may be a or b.
+/// Bit-identical to the scalar operator on every instruction set.
+void gk_binary(int op, const float *a, long sa, const float *b, long sb, float *y, long n);
+/// y = x > 0 ? x : x * slope (y may be x).
+void gk_leaky_relu(const float *x, float *y, long n, float slope);
+/// y = max(x, 0) with NaN kept (y may be x).
+void gk_relu(const float *x, float *y, long n);
+/// y = x > 0 ? 1 : below: the derivative of a (leaky) rectifier.
+void gk_positive_mask(const float *x, float *y, long n, float below);
+
+/// Row kernels of batch normalisation (n floats each):
+/// *sum = Σ x, *squares = Σ (x - m)^2.
+void gk_moments(const float *x, long n, float m, float *sum, float *squares);
+/// *sum = Σ g, *dot = Σ g (x - m).
+void gk_moments_grad(const float *g, const float *x, long n, float m, float *sum, float *dot);
+/// y = (x - m) a + b.
+void gk_normalize(const float *x, float *y, long n, float m, float a, float b);
+/// y = g a + (x - m) b + c.
+void gk_normalize_grad(const float *g, const float *x, float *y, long n, float m, float a, float b, float c);
 
 #ifdef __cplusplus
 }
