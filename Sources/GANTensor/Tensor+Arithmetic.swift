@@ -55,7 +55,9 @@ extension Tensor {
 
     /// Negation.
     public static prefix func - (x: Tensor) -> Tensor {
-        unary("neg", x, { -$0 }) { ctx in [-ctx.gradient] }
+        // (-1)·x flips the sign bit exactly as negation does, zeros and NaNs included.
+        let values = ElementwiseKernels.arithmetic(.multiply, x, Tensor(Float(-1)), outShape: x.shape)
+        return record("neg", shape: x.shape, storage: values, inputs: [x]) { ctx in [-ctx.gradient] }
     }
 
     public static func + (a: Tensor, b: Float) -> Tensor { a + Tensor(b) }

@@ -46,14 +46,14 @@ extension Tensor {
 
     /// Square root.
     public func sqrt() -> Tensor {
-        Tensor.unary("sqrt", self, { $0.squareRoot() }, savesOutput: true) { ctx in
+        Tensor.vectorUnary("sqrt", self, { gk_sqrt($0, $1, $2) }, savesOutput: true) { ctx in
             [ctx.gradient * 0.5 / ctx.output!]
         }
     }
 
     /// `1 / sqrt(x)`.
     public func rsqrt() -> Tensor {
-        Tensor.unary("rsqrt", self, { 1 / $0.squareRoot() }, savesOutput: true) { ctx in
+        Tensor.vectorUnary("rsqrt", self, { gk_rsqrt($0, $1, $2) }, savesOutput: true) { ctx in
             let y = ctx.output!
             return [ctx.gradient * -0.5 * y * y * y]
         }
@@ -70,7 +70,8 @@ extension Tensor {
 
     /// `x * x`.
     public func square() -> Tensor {
-        Tensor.unary("square", self, { $0 * $0 }) { ctx in [ctx.gradient * 2 * self] }
+        let values = ElementwiseKernels.arithmetic(.multiply, self, self, outShape: shape)
+        return Tensor.record("square", shape: shape, storage: values, inputs: [self]) { ctx in [ctx.gradient * 2 * self] }
     }
 
     /// `|x|`; its gradient at 0 is 0.

@@ -73,8 +73,7 @@ extension Tensor {
                      "broadcast(to:): shape \(shape) does not broadcast to \(newShape)")
         if newShape == shape { return self }
         let inputShape = shape
-        let zero = Tensor(0)
-        let values = ElementwiseKernels.zip(self, zero, outShape: newShape) { x, _ in x }
+        let values = ElementwiseKernels.arithmetic(.first, self, Tensor(0), outShape: newShape)
         return Tensor.record("broadcast", shape: newShape, storage: values, inputs: [self]) { ctx in
             [ctx.gradient.sum(toShape: inputShape)]
         }

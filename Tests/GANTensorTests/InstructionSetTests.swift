@@ -23,6 +23,11 @@ import GANTestSupport
                 #expect((a * s).scalars == xa.map { $0 * 1.7 })
                 #expect((s - b).scalars == xb.map { 1.7 - $0 })
                 #expect(a.relu().scalars == xa.map { Swift.max($0, 0) })
+                #expect((-a).scalars.map(\.bitPattern) == xa.map { (-$0).bitPattern })
+                #expect(a.square().scalars == xa.map { $0 * $0 })
+                #expect(b.abs().sqrt().scalars == xb.map { Swift.abs($0).squareRoot() })
+                #expect(b.abs().rsqrt().scalars == xb.map { 1 / Swift.abs($0).squareRoot() })
+                #expect(a.broadcast(to: [2, n]).scalars == xa + xa)
                 #expect(a.leakyRelu(negativeSlope: 0.2).scalars == xa.map { $0 > 0 ? $0 : $0 * 0.2 })
             }
             // Broadcast rows: [2, 3, 5] with a per-channel [1, 3, 1] operand.

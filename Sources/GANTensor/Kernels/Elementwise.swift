@@ -112,9 +112,10 @@ public enum ElementwiseKernels {
         }
     }
 
-    /// The four arithmetic operators, as `gk_binary` codes.
+    /// The four arithmetic operators and `first` (`a` broadcast, `b` ignored), as `gk_binary`
+    /// codes.
     public enum Arithmetic: Int32, Sendable {
-        case add = 0, subtract = 1, multiply = 2, divide = 3
+        case add = 0, subtract = 1, multiply = 2, divide = 3, first = 4
     }
 
     /// `out = a op b` with NumPy broadcasting to `outShape`, vectorised in C; the same bits

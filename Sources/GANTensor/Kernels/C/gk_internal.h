@@ -61,6 +61,10 @@ void gk_exp_avx2(const float *x, float *y, long n);
 void gk_log_avx2(const float *x, float *y, long n);
 void gk_tanh_avx2(const float *x, float *y, long n);
 void gk_sigmoid_avx2(const float *x, float *y, long n);
+void gk_sqrt_avx512(const float *x, float *y, long n);
+void gk_rsqrt_avx512(const float *x, float *y, long n);
+void gk_sqrt_avx2(const float *x, float *y, long n);
+void gk_rsqrt_avx2(const float *x, float *y, long n);
 #define GK_DECLARE_RECTIFIERS(isa)                                                              \
     void gk_binary_##isa(int op, const float *a, long sa, const float *b, long sb, float *y, long n); \
     void gk_leaky_relu_##isa(const float *x, float *y, long n, float slope);                    \

@@ -26,6 +26,8 @@ VM_DISPATCH(exp)
 VM_DISPATCH(log)
 VM_DISPATCH(tanh)
 VM_DISPATCH(sigmoid)
+VM_DISPATCH(sqrt)
+VM_DISPATCH(rsqrt)
 
 #if GK_X86
 #define VM_DISPATCH_ARGS(f, params, args)                                  \

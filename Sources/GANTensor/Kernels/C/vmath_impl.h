@@ -114,7 +114,13 @@ VM_INLINE vmf vsigmoid(vmf x) {
         }                                                                  \
     }
 
+// Correctly rounded, like the scalar functions they replace.
+VM_INLINE vmf vsqrt(vmf x) { return __builtin_elementwise_sqrt(x); }
+VM_INLINE vmf vrsqrt(vmf x) { return 1.0f / __builtin_elementwise_sqrt(x); }
+
 VM_MAP(exp, vexp)
+VM_MAP(sqrt, vsqrt)
+VM_MAP(rsqrt, vrsqrt)
 VM_MAP(log, vlog)
 VM_MAP(tanh, vtanh)
 VM_MAP(sigmoid, vsigmoid)
@@ -152,6 +158,14 @@ VM_LINKAGE VM_ATTR void VM_NAME(binary)(int op, const float *a, long sa, const f
     case GK_SUB: VM_BINARY_CASE(-) break;
     case GK_MUL: VM_BINARY_CASE(*) break;
     case GK_DIV: VM_BINARY_CASE(/) break;
+    case GK_FIRST:
+        if (sa) {
+            for (; i + VM_W <= n; i += VM_W) vstore(y + i, vload(a + i));
+            for (; i < n; i++) y[i] = a[i];
+        } else {
+            for (; i < n; i++) y[i] = a[0];
+        }
+        break;
     default: break;
     }
 }

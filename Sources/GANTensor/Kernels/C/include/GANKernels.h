@@ -54,9 +54,12 @@ void gk_exp(const float *x, float *y, long n);
 void gk_log(const float *x, float *y, long n);
 void gk_tanh(const float *x, float *y, long n);
 void gk_sigmoid(const float *x, float *y, long n);
+/// Correctly rounded sqrt(x) and 1 / sqrt(x) (the same bits on every path).
+void gk_sqrt(const float *x, float *y, long n);
+void gk_rsqrt(const float *x, float *y, long n);
 
-/// Operators of gk_binary.
-enum { GK_ADD = 0, GK_SUB = 1, GK_MUL = 2, GK_DIV = 3 };
+/// Operators of gk_binary (GK_FIRST: y = a, b not read).
+enum { GK_ADD = 0, GK_SUB = 1, GK_MUL = 2, GK_DIV = 3, GK_FIRST = 4 };
 
 /// y[i] = a[i * sa] op b[i * sb] for i < n, with sa and sb 0 (a scalar) or 1; y may be a or b.
 /// Bit-identical to the scalar operator on every instruction set.
