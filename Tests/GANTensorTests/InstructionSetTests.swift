@@ -66,32 +66,4 @@ import GANTestSupport
     private func dot(_ a: Tensor, _ b: Tensor) -> Double {
         zip(a.scalars, b.scalars).reduce(0) { $0 + Double($1.0) * Double($1.1) }
     }
-
-    private func directConvolution(_ x: Tensor, _ weight: Tensor, stride s: Int, padding p: Int, dilation d: Int) -> Tensor {
-        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (o, k) = (weight.shape[0], weight.shape[2])
-        let oh = (h + 2 * p - d * (k - 1) - 1) / s + 1, ow = (w + 2 * p - d * (k - 1) - 1) / s + 1
-        let xs = x.scalars, ws = weight.scalars
-        var out = [Float]()
-        for b in 0..<n {
-            for oc in 0..<o {
-                for i in 0..<oh {
-                    for j in 0..<ow {
-                        var sum = 0.0
-                        for ic in 0..<c {
-                            for u in 0..<k {
-                                for v in 0..<k {
-                                    let ih = i * s - p + u * d, iw = j * s - p + v * d
-                                    guard ih >= 0, ih < h, iw >= 0, iw < w else { continue }
-                                    sum += Double(xs[((b * c + ic) * h + ih) * w + iw]) * Double(ws[((oc * c + ic) * k + u) * k + v])
-                                }
-                            }
-                        }
-                        out.append(Float(sum))
-                    }
-                }
-            }
-        }
-        return Tensor(out, shape: [n, o, oh, ow])
-    }
 }
