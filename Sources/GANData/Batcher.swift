@@ -13,6 +13,15 @@ public struct Batch: @unchecked Sendable {
     public let epoch: Int
     /// Its position within the epoch (from 0).
     public let index: Int
+
+    /// A batch made by hand (benchmarks, tests); a `Batcher` makes the ones training uses.
+    public init(samples: Tensor, labels: [Int]?, indices: [Int], epoch: Int, index: Int) {
+        self.samples = samples
+        self.labels = labels
+        self.indices = indices
+        self.epoch = epoch
+        self.index = index
+    }
 }
 
 /// Where a `Batcher` is: saved in a checkpoint, it makes a resumed run draw the same batches.

@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
           python ../shared/bench/torch_bench.py and scripts/torch_layer_bench.py
         Ratios measured together are meaningful; absolute times drift between machines.
         """,
-        subcommands: [BenchKernels.self, BenchMemory.self]
+        subcommands: [BenchKernels.self, BenchTrain.self, BenchMemory.self]
     )
 }
 
