@@ -51,6 +51,7 @@ def main():
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--iterations", type=int, default=10)
     ap.add_argument("--sizes", default="256,512,1024,2048")
+    ap.add_argument("--layers", default="", help="only layers whose model or name contains this text")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -68,6 +69,8 @@ def main():
     print(f"\nConvolution layers, batch {args.batch_size}: forward and backward (input and weight gradients), ms")
     print("| model | layer | forward | backward | total |\n|---|---|---|---|---|")
     for model, name, transposed, cin, cout, k, s, p, size, bias in LAYERS:
+        if args.layers and args.layers not in model and args.layers not in name:
+            continue
         x = torch.randn(args.batch_size, cin, size, size, requires_grad=True)
         wshape = (cin, cout, k, k) if transposed else (cout, cin, k, k)
         w = (torch.randn(*wshape) * 0.02).requires_grad_(True)
