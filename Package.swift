@@ -83,7 +83,8 @@ let package = Package(
         ),
         .target(
             name: "GANMetrics",
-            dependencies: ["GANTensor", "GANLayers", "GANData"]
+            dependencies: ["GANTensor", "GANLayers", "GANData"],
+            resources: [.copy("Classifier/fashion-mnist-classifier.safetensors")]
         ),
         .testTarget(
             name: "GANMetricsTests",
