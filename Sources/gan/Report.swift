@@ -3,9 +3,10 @@ import GANModels
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a self-contained report.html for a run: loss curves, sample timeline, config.",
+        abstract: "Write a self-contained report.html for a run: loss curves, evaluation metrics, sample timeline, config.",
         discussion: """
         The page has no scripts and no external files: charts are inline SVG, samples embedded PNGs.
+        Runs trained with --eval-every get charts of their FID, KID, precision/recall, IS or accuracy over steps.
 
         Examples:
           gan report runs/dcgan-dcgan28

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import GANData
+import GANMetrics
 import GANModels
 import GANTensor
 #if canImport(Glibc)
@@ -25,6 +26,7 @@ struct Train: ParsableCommand {
           gan train cgan --data fashion-mnist --epochs 2 --out runs/cgan
           gan train gan --data fashion-mnist --loss minimax --preset mnist
           gan train dcgan --out runs/dcgan-dcgan28 --resume --steps 4000
+          gan train dcgan --data fashion-mnist --eval-every 500 --eval-metrics fid,kid
         """
     )
 
@@ -91,6 +93,23 @@ struct Train: ParsableCommand {
     @Option(help: "Keep an exponential moving average of G's weights with this decay (e.g. 0.999); samples use it.")
     var ema: Float?
 
+    @Option(help: "Evaluate every K steps and after the last (see `gan eval`), logging {\"step\", \"eval\": {...}} to metrics.jsonl.")
+    var evalEvery: Int?
+
+    @Option(help: "--eval-every: comma-separated metrics (fid, kid, pr, is, acc).")
+    var evalMetrics: String = "fid"
+
+    @Option(help: "--eval-every: generated images per evaluation (from fixed latents, seed + 4), and reference images.")
+    var evalCount: Int = 2000
+
+    @Option(help: "--eval-every: the feature network, classifier or inception (default: classifier for 1×28×28 data, else inception).")
+    var evalFeatures: String?
+
+    func validate() throws {
+        if let evalEvery, evalEvery <= 0 { throw ValidationError("--eval-every must be positive, got \(evalEvery)") }
+        guard evalCount >= 2 else { throw ValidationError("--eval-count must be at least 2, got \(evalCount)") }
+    }
+
     func run() throws {
         let family = try Families.named(self.family)
         let folder: RunFolder
@@ -141,6 +160,9 @@ struct Train: ParsableCommand {
 
         let dataset = try loadData(settings.data, network: config.network, seed: settings.seed)
         var run = settings
+        // Set up (and check) the evaluation before a new run folder is made, so a wrong
+        // --eval-* option leaves nothing behind.
+        var evaluation: (hook: TrainingEvaluation, summary: String)?
         if !resume {
             try config.adapt(to: dataset)
             let criticSteps = config.makeObjectiveSteps()
@@ -154,9 +176,11 @@ struct Train: ParsableCommand {
             if run.sampleEvery == 0 { run.sampleEvery = Swift.max(50, run.steps / 10) }
             if run.checkpointEvery == 0 { run.checkpointEvery = run.sampleEvery }
             try run.validate()
+            if let evalEvery { evaluation = try trainingEvaluation(every: evalEvery, run: run, config: config) }
             try folder.create()
             try folder.writeConfig(run: run, model: config)
         } else {
+            if let evalEvery { evaluation = try trainingEvaluation(every: evalEvery, run: run, config: config) }
             try folder.writeConfig(run: run, model: config)
         }
 
@@ -172,6 +196,10 @@ struct Train: ParsableCommand {
                       + "batch \(run.batchSize), steps \(trainer.step) → \(run.steps), seed \(run.seed)")
         for line in config.summaryLines { reporter.line("  " + line) }
         reporter.line("  run folder: \(folder.url.path)")
+        if let evaluation {
+            trainer.evaluation = evaluation.hook
+            reporter.line("  " + evaluation.summary)
+        }
 
         let stop = StopFlag()
         let source = stop.install()
@@ -187,6 +215,62 @@ struct Train: ParsableCommand {
             reporter.line("continue with: gan train \(family.name) --out \(folder.url.path) --resume")
             throw ExitCode(130)
         }
+    }
+
+    /// The evaluation hook for `--eval-every` and a line that describes it: an `Evaluator` with
+    /// its reference features ready (the run's data, test split when it has one), sampling
+    /// `--eval-count` fixed latents (seed + 4). Everything that can go wrong is checked here,
+    /// on a model built from `config`, before the first step.
+    func trainingEvaluation(every: Int, run: RunSettings, config: any ModelConfiguration) throws
+        -> (hook: TrainingEvaluation, summary: String) {
+        var probeRNG = RandomGenerator(seed: run.seed)
+        let probe = try config.makeModel(using: &probeRNG)
+        guard probe.dataShape.count == 3 else {
+            throw ValidationError("--eval-every measures images; \(run.data) gives points (toy runs report mode coverage in `gan sample`)")
+        }
+        let metricList = try EvaluationMetric.list(parsing: evalMetrics)
+        if metricList.contains(.accuracy) {
+            guard probe.classCount > 0 else {
+                throw MetricsError("acc", "class accuracy needs a conditional family (cgan) that generates chosen classes; \(run.family) is unconditional")
+            }
+            guard case .fashionMNIST = run.data.source, run.data.classes == nil, probe.classCount == FashionClassifier.classCount else {
+                throw MetricsError("acc", "the classifier judges the 10 Fashion-MNIST classes; this run trains on \(run.data)")
+            }
+        }
+        let kind = try evalFeatures.map { try FeatureNetworkKind(parsing: $0) }
+            ?? FeatureNetworkKind.defaultKind(forImageShape: probe.dataShape)
+        let options = EvaluationOptions(metrics: metricList, features: kind, seed: run.seed &+ 4)
+        let evaluator = try Evaluator(options: options)
+        var reference: EvaluationImages?
+        if options.needsFeatures {
+            reference = try EvaluationSetup.reference(run.data, split: EvaluationSetup.hasTestSplit(run.data) ? .test : .train,
+                                                      shape: probe.dataShape, count: nil, defaultCount: evalCount)
+        }
+        var rng = RandomGenerator(seed: run.seed &+ 4)
+        let z = probe.latents(count: evalCount, using: &rng)
+        let count = evalCount
+        func images(_ model: GANModel) -> EvaluationImages {
+            EvaluationImages.generated(name: "generated images", count: count, imageShape: model.dataShape,
+                                       classCount: model.classCount) { range, labels in
+                model.generate(z.slice(axis: 0, start: range.lowerBound, end: range.upperBound), labels: labels)
+            }
+        }
+        try evaluator.check(images(probe), reference: reference)
+        var settings: [String: Any] = ["metrics": metricList.map(\.rawValue), "features": kind.rawValue, "count": count]
+        var summary = "eval: \(metricList.map(\.rawValue).joined(separator: ",")) every \(every) steps on \(count) samples"
+        if let reference {
+            let progress = StderrProgress()
+            let features = try evaluator.referenceFeatures(reference) { progress.update($0) }
+            progress.finish()
+            summary += ", \(kind.rawValue) features; reference \(reference.name): features cache "
+                + "\(features.source.description), \(String(format: "%.1f", features.seconds)) s"
+            settings["reference"] = reference.name
+            settings["reference_count"] = reference.count
+        }
+        let hook = TrainingEvaluation(every: every, settings: settings) { model in
+            try evaluator.evaluate(images(model), reference: reference).values
+        }
+        return (hook, summary)
     }
 
     func overrides() throws -> TrainOverrides {

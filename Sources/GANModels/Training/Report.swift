@@ -44,6 +44,7 @@ public enum RunReport {
             let lines = keys.map { (label: $0.1, points: series($0.0)) }.filter { !$0.points.isEmpty }
             if !lines.isEmpty { charts.append(chart(title: name, lines: lines)) }
         }
+        let evaluations = evaluationCharts(metrics)
         var samples: [String] = []
         for (step, path) in folder.sampleFiles() {
             guard let data = FileManager.default.contents(atPath: path) else { continue }
@@ -52,10 +53,16 @@ public enum RunReport {
                 <figcaption>step \(step)</figcaption></figure>
                 """)
         }
-        let last = metrics.last.map { m in
+        func table(_ m: [String: Any]) -> String {
             m.keys.sorted().map { k in "<td>\(escape(k))</td><td>\(escape(format(m[k])))</td>" }
                 .map { "<tr>\($0)</tr>" }.joined()
-        } ?? ""
+        }
+        let last = metrics.last(where: { $0["eval"] == nil && $0["eval_error"] == nil }).map(table) ?? ""
+        let lastEvaluation = metrics.last(where: { $0["eval"] is [String: Any] }).map { m -> String in
+            var values = m["eval"] as? [String: Any] ?? [:]
+            values["step"] = m["step"]
+            return table(values)
+        }
         return """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
@@ -70,10 +77,12 @@ public enum RunReport {
             table { border-collapse: collapse; font-size: 13px; } td { padding: 2px 10px; border-bottom: 1px solid #eee; }
             </style></head><body>
             <h1>\(escape(title))</h1>
-            <p>Run folder <code>\(escape(folder.url.path))</code> — \(metrics.count) logged steps, \(samples.count) sample grids.</p>
+            <p>Run folder <code>\(escape(folder.url.path))</code> — \(metrics.filter { $0["loss_d"] != nil }.count) logged steps, \(metrics.filter { $0["eval"] != nil }.count) evaluations, \(samples.count) sample grids.</p>
             <h2>Metrics</h2>
             <div class="charts">\(charts.isEmpty ? "<p>No metrics logged yet.</p>" : charts.joined(separator: "\n"))</div>
+            \(evaluations.isEmpty ? "" : "<h2>Evaluation</h2>\n<div class=\"charts\">\(evaluations.joined(separator: "\n"))</div>")
             <h2>Last logged values</h2><table>\(last)</table>
+            \(lastEvaluation.map { "<h2>Last evaluation</h2><table>\($0)</table>" } ?? "")
             <h2>Samples (fixed latents)</h2>
             <div class="timeline">\(samples.isEmpty ? "<p>No sample grids yet.</p>" : samples.joined(separator: "\n"))</div>
             <h2>Config</h2><pre>\(escape(config))</pre>
@@ -81,8 +90,49 @@ public enum RunReport {
             """
     }
 
-    /// An SVG line chart of `lines` (x: step).
-    static func chart(title: String, lines: [(label: String, points: [(Double, Double)])]) -> String {
+    /// Charts of the evaluation lines (`{"step", "eval": {...}, "eval_settings": {...}}`, as
+    /// `Trainer` writes them): FID, KID, precision and recall, Inception Score, class accuracy,
+    /// and any other value on its own; the title names the features and sample count.
+    static func evaluationCharts(_ metrics: [[String: Any]]) -> [String] {
+        var series: [String: [(Double, Double)]] = [:]
+        var settings: [String: Any] = [:]
+        for m in metrics {
+            guard let s = (m["step"] as? NSNumber)?.doubleValue, let values = m["eval"] as? [String: Any] else { continue }
+            for (key, value) in values {
+                if let v = (value as? NSNumber)?.doubleValue, v.isFinite { series[key, default: []].append((s, v)) }
+            }
+            if let given = m["eval_settings"] as? [String: Any] { settings = given }
+        }
+        guard !series.isEmpty else { return [] }
+        var detail: [String] = []
+        if let features = settings["features"] { detail.append("\(features) features") }
+        if let count = settings["count"] { detail.append("\(count) samples") }
+        let suffix = detail.isEmpty ? "" : " (\(detail.joined(separator: ", ")))"
+        // The score and the accuracy come from class probabilities, not from the features.
+        let countSuffix = settings["count"].map { " (\($0) samples)" } ?? ""
+        let groups: [(String, [(String, String)])] = [
+            ("FID", [("fid", "FID")]),
+            ("KID", [("kid", "KID")]),
+            ("Precision and recall", [("precision", "precision"), ("recall", "recall")]),
+            ("Inception Score", [("is", "IS")]),
+            ("Class accuracy", [("acc", "accuracy")]),
+        ]
+        var charts: [String] = []
+        var shown: Set<String> = []
+        for (name, keys) in groups {
+            let lines = keys.compactMap { key, label in series[key].map { (label: label, points: $0) } }
+            keys.forEach { shown.insert($0.0) }
+            let title = name + (keys[0].0 == "is" || keys[0].0 == "acc" ? countSuffix : suffix)
+            if !lines.isEmpty { charts.append(chart(title: title, lines: lines, markers: true)) }
+        }
+        for key in series.keys.sorted() where !shown.contains(key) && !key.hasSuffix("_std") {
+            charts.append(chart(title: key + suffix, lines: [(label: key, points: series[key]!)], markers: true))
+        }
+        return charts
+    }
+
+    /// An SVG line chart of `lines` (x: step); `markers` draws a dot at each point.
+    static func chart(title: String, lines: [(label: String, points: [(Double, Double)])], markers: Bool = false) -> String {
         let width = 540.0, height = 260.0, left = 58.0, right = 12.0, top = 28.0, bottom = 34.0
         let all = lines.flatMap(\.points)
         var (x0, x1) = (all.map(\.0).min()!, all.map(\.0).max()!)
@@ -109,6 +159,11 @@ public enum RunReport {
             let colour = colours[i % colours.count]
             let path = line.points.map { "\(f(px($0.0))),\(f(py($0.1)))" }.joined(separator: " ")
             svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\" points=\"\(path)\"/>"
+            if markers {
+                for p in line.points {
+                    svg += "<circle cx=\"\(f(px(p.0)))\" cy=\"\(f(py(p.1)))\" r=\"2.5\" fill=\"\(colour)\"/>"
+                }
+            }
             svg += "<text x=\"\(width - right - 4)\" y=\"\(top + 4 + 14 * Double(i))\" text-anchor=\"end\" fill=\"\(colour)\">\(escape(line.label))</text>"
         }
         return svg + "</svg>"

@@ -7,7 +7,7 @@ import GANTensor
 /// steps (losses, D(x), D(G(z)), gradient norms, images per second) to the reporter and to
 /// `metrics.jsonl`, sample grids from fixed latents every `sampleEvery` steps, checkpoints
 /// every `checkpointEvery` steps and at the end, exact resume, a stop on a non-finite loss and
-/// a clean stop when asked (Ctrl-C).
+/// a clean stop when asked (Ctrl-C); `evaluation`, when set, logs FID and the like every K steps.
 ///
 /// ```swift
 /// let trainer = try Trainer(run: settings, model: config, dataset: data, folder: folder)
@@ -33,6 +33,8 @@ public final class Trainer {
     public private(set) var step = 0
     /// Draws latents and penalty coefficients.
     public private(set) var generator: RandomGenerator
+    /// Evaluation during training (FID and the like, wired by the CLI); `nil`: none.
+    public var evaluation: TrainingEvaluation?
     /// The toy mixture, when training on one (for scatter plots).
     let toy: ToyMixture?
     private var lastCheckpoint: (url: URL, step: Int)?
@@ -142,12 +144,34 @@ public final class Trainer {
                 lastStatus = String(format: "D %.3f G %.3f %.0f img/s", metrics.discriminatorLoss, metrics.generatorLoss, rate)
             }
             reporter.progress(step: step, total: run.steps, startStep: startStep, status: lastStatus)
+            if let evaluation, step % evaluation.every == 0 || step == run.steps { evaluate(evaluation) }
             if step % run.sampleEvery == 0 || step == run.steps { try writeSamples() }
             if step % run.checkpointEvery == 0 || step == run.steps { try saveCheckpoint() }
         }
         reporter.finish()
         if lastCheckpoint?.step != step { try saveCheckpoint() }
         return .completed(checkpoint: lastCheckpoint!.url)
+    }
+
+    /// Runs `evaluation` on the current model and appends `{"step", "eval", "eval_seconds"}` (and
+    /// `eval_settings` when given) to metrics.jsonl. A failure is reported and logged as
+    /// `eval_error`; training goes on.
+    private func evaluate(_ evaluation: TrainingEvaluation) {
+        let start = Date()
+        var line: [String: Any] = ["step": step]
+        if !evaluation.settings.isEmpty { line["eval_settings"] = evaluation.settings }
+        do {
+            let values = try evaluation.evaluate(model)
+            let seconds = Date().timeIntervalSince(start)
+            line["eval"] = Dictionary(values.filter { $0.value.isFinite }.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+            line["eval_seconds"] = seconds
+            let text = values.map { "\($0.key) \(String(format: "%.5g", $0.value))" }.joined(separator: "  ")
+            reporter.line("eval at step \(step): \(text)  (\(String(format: "%.1f", seconds)) s)")
+        } catch {
+            line["eval_error"] = "\(error)"
+            reporter.line("warning: evaluation at step \(step) failed: \(error)")
+        }
+        folder.appendMetrics(line)
     }
 
     private func log(_ m: StepMetrics, window: (lossD: Double, lossG: Double, steps: Int, samples: Int, seconds: Double),
@@ -171,5 +195,33 @@ public final class Trainer {
         text += String(format: "  %.0f img/s", rate)
         folder.appendMetrics(values)
         reporter.line(text)
+    }
+}
+
+/// An evaluation the trainer runs every `every` generator steps and after the last one, without
+/// touching the training state (the closure should sample from its own seeded latents, in
+/// evaluation mode, as `GANModel.generate` does). Its values go to metrics.jsonl as
+/// `{"step": 500, "eval": {"fid": 23.1, "kid": 0.012}, "eval_seconds": 4.2, "eval_settings": {...}}`.
+///
+/// ```swift
+/// trainer.evaluation = TrainingEvaluation(every: 500, settings: ["features": "classifier", "count": 2000]) { model in
+///     [("fid", try fid(of: model))]
+/// }
+/// ```
+public struct TrainingEvaluation {
+    /// Generator steps between evaluations (positive).
+    public var every: Int
+    /// What stays the same from one evaluation to the next (features, sample count), written
+    /// with each line as `eval_settings`; JSON values only.
+    public var settings: [String: Any]
+    /// The metric values of the model as it is now, by name; non-finite values are left out of
+    /// the line.
+    public var evaluate: (GANModel) throws -> [(key: String, value: Double)]
+
+    public init(every: Int, settings: [String: Any] = [:], evaluate: @escaping (GANModel) throws -> [(key: String, value: Double)]) {
+        precondition(every > 0, "TrainingEvaluation: every \(every) must be positive")
+        self.every = every
+        self.settings = settings
+        self.evaluate = evaluate
     }
 }
