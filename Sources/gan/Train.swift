@@ -163,10 +163,9 @@ struct Train: ParsableCommand {
         // Set up (and check) the evaluation before a new run folder is made, so a wrong
         // --eval-* option leaves nothing behind.
         var evaluation: (hook: TrainingEvaluation, summary: String)?
+        let perEpoch = Swift.max(1, dataset.count / Swift.max(run.batchSize, 1) / config.makeObjectiveSteps())
         if !resume {
             try config.adapt(to: dataset)
-            let criticSteps = config.makeObjectiveSteps()
-            let perEpoch = Swift.max(1, dataset.count / Swift.max(run.batchSize, 1) / criticSteps)
             if let epochs {
                 guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
                 run.steps = Swift.max(1, Int((epochs * Double(perEpoch)).rounded()))
@@ -180,6 +179,11 @@ struct Train: ParsableCommand {
             try folder.create()
             try folder.writeConfig(run: run, model: config)
         } else {
+            // --epochs extends a resumed run to that many epochs in total, as --steps does.
+            if let epochs {
+                guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
+                run.steps = Swift.max(1, Int((epochs * Double(perEpoch)).rounded()))
+            }
             if let evalEvery { evaluation = try trainingEvaluation(every: evalEvery, run: run, config: config) }
             try folder.writeConfig(run: run, model: config)
         }
