@@ -55,13 +55,10 @@ public struct CGANConfig: ModelConfiguration, Equatable {
     public var objective: Objective { Objective(loss: loss, discriminatorSteps: discriminatorSteps) }
 
     public func makeModel(using rng: inout RandomGenerator) throws -> GANModel {
-        try network.validate()
         guard classCount > 0 else { throw ModelError.invalidOption("cgan needs at least one class, got \(classCount)") }
-        return GANModel(generator: network.makeGenerator(classCount: classCount, using: &rng),
-                        discriminator: network.makeDiscriminator(classCount: classCount, using: &rng),
-                        generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
-                        emaDecay: emaDecay, objective: objective, classCount: classCount,
-                        latentDimension: network.latentDimension, dataShape: network.dataShape)
+        return try network.makeModel(classCount: classCount, generatorOptimizer: generatorOptimizer,
+                                     discriminatorOptimizer: discriminatorOptimizer, emaDecay: emaDecay,
+                                     objective: objective, using: &rng)
     }
 
     public var summaryLines: [String] {

@@ -33,12 +33,8 @@ extension AdversarialConfiguration {
     public var objective: Objective { Objective(loss: loss, discriminatorSteps: discriminatorSteps) }
 
     public func makeModel(using rng: inout RandomGenerator) throws -> GANModel {
-        try network.validate()
-        return GANModel(generator: network.makeGenerator(using: &rng),
-                        discriminator: network.makeDiscriminator(using: &rng),
-                        generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
-                        emaDecay: emaDecay, objective: objective, classCount: 0,
-                        latentDimension: network.latentDimension, dataShape: network.dataShape)
+        try network.makeModel(generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
+                              emaDecay: emaDecay, objective: objective, using: &rng)
     }
 
     public var summaryLines: [String] {

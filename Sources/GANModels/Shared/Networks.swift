@@ -132,6 +132,21 @@ public struct NetworkSettings: Codable, Equatable, Sendable {
         return d
     }
 
+    /// Checks the settings, then builds G and D (in that order from `rng`, conditioned on
+    /// `classCount` classes when positive) and the model that trains them: every family's
+    /// `makeModel` ends here.
+    public func makeModel(
+        classCount: Int = 0, generatorOptimizer: OptimizerSettings, discriminatorOptimizer: OptimizerSettings,
+        emaDecay: Float?, objective: Objective, using rng: inout RandomGenerator
+    ) throws -> GANModel {
+        try validate()
+        return GANModel(generator: makeGenerator(classCount: classCount, using: &rng),
+                        discriminator: makeDiscriminator(classCount: classCount, using: &rng),
+                        generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
+                        emaDecay: emaDecay, objective: objective, classCount: classCount,
+                        latentDimension: latentDimension, dataShape: dataShape)
+    }
+
     /// A short description for `gan list` and logs.
     public var summary: String {
         switch architecture {

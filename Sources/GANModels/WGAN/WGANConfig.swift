@@ -47,12 +47,8 @@ public struct WGANConfig: ModelConfiguration, Equatable {
     public var objective: Objective { WGANObjective.objective(clip: clip, criticSteps: criticSteps) }
 
     public func makeModel(using rng: inout RandomGenerator) throws -> GANModel {
-        try network.validate()
-        return GANModel(generator: network.makeGenerator(using: &rng),
-                        discriminator: network.makeDiscriminator(using: &rng),
-                        generatorOptimizer: generatorOptimizer, discriminatorOptimizer: criticOptimizer,
-                        emaDecay: emaDecay, objective: objective, classCount: 0,
-                        latentDimension: network.latentDimension, dataShape: network.dataShape)
+        try network.makeModel(generatorOptimizer: generatorOptimizer, discriminatorOptimizer: criticOptimizer,
+                              emaDecay: emaDecay, objective: objective, using: &rng)
     }
 
     public var summaryLines: [String] {

@@ -53,15 +53,11 @@ public struct WGANGPConfig: ModelConfiguration, Equatable {
     }
 
     public func makeModel(using rng: inout RandomGenerator) throws -> GANModel {
-        try network.validate()
         guard !network.discriminatorBatchNorm else {
             throw ModelError.invalidOption("wgan-gp: the critic must not use BatchNorm (the penalty is per sample)")
         }
-        return GANModel(generator: network.makeGenerator(using: &rng),
-                        discriminator: network.makeDiscriminator(using: &rng),
-                        generatorOptimizer: generatorOptimizer, discriminatorOptimizer: criticOptimizer,
-                        emaDecay: emaDecay, objective: objective, classCount: 0,
-                        latentDimension: network.latentDimension, dataShape: network.dataShape)
+        return try network.makeModel(generatorOptimizer: generatorOptimizer, discriminatorOptimizer: criticOptimizer,
+                                     emaDecay: emaDecay, objective: objective, using: &rng)
     }
 
     public var summaryLines: [String] {
