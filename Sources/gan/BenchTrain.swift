@@ -42,7 +42,7 @@ struct BenchTrain: ParsableCommand {
     }
 
     /// The family config that builds `name` exactly as torch_bench.py does.
-    static func configuration(_ name: String) -> any ModelConfiguration {
+    static func configuration(_ name: String) -> any AdversarialConfiguration {
         switch name {
         case "mlp28": return GANConfig.mnist
         case "dcgan28": return DCGANConfig.dcgan28
@@ -64,12 +64,14 @@ struct BenchTrain: ParsableCommand {
         for name in models.split(separator: ",").map(String.init) {
             let config = Self.configuration(name)
             var rng = RandomGenerator(seed: 0)
-            let model = try config.makeModel(using: &rng)
+            let model = try config.makeAdversarialModel(using: &rng)
             let real = Tensor.randomUniform([64] + config.network.dataShape, using: &rng) * 2 - 1
-            let batch = Batch(samples: real, labels: nil, indices: Array(0..<64), epoch: 0, index: 0)
+            let source = RepeatedBatch(Batch(samples: real, labels: nil, indices: Array(0..<64), epoch: 0, index: 0))
             var failure: Error?
             let train = medianTimes(warmup: warmup, iterations: iterations) {
-                do { _ = try model.trainingStep(nextBatch: { batch }, using: &rng, measure: false) } catch { failure = error }
+                let context = StepContext(step: 0, totalSteps: 1, measure: false, rng: rng, source: source)
+                do { _ = try model.trainingStep(context) } catch { failure = error }
+                rng = context.rng
             }
             if let failure { throw failure }
             let inference = medianTimes(warmup: warmup, iterations: iterations) {
@@ -79,4 +81,15 @@ struct BenchTrain: ParsableCommand {
                          model.discriminator.parameterCount, train.wall, train.cpu, 64_000 / train.wall, inference.wall))
         }
     }
+}
+
+/// The same batch for every domain and every step: the benchmark times the step, not the data.
+final class RepeatedBatch: BatchSource {
+    let batch: Batch
+    init(_ batch: Batch) { self.batch = batch }
+    var domainCount: Int { 1 }
+    func next(domain: Int) -> Batch { batch }
+    var epoch: Int { 0 }
+    var states: [BatcherState] { [] }
+    func restore(_ states: [BatcherState]) throws {}
 }

@@ -119,7 +119,7 @@ struct Eval: ParsableCommand {
         var defaultReference: (DataSpec, DataSplit)?
         if let runPath {
             let trained = try TrainedRun(path: runPath, checkpoint: checkpoint)
-            let model = trained.model
+            let model = try trained.latentModel(for: "eval")
             guard model.dataShape.count == 3 else {
                 throw ModelError.run("\(trained.folder.url.path): the run generates points of shape \(model.dataShape), "
                     + "not images; `gan sample --run` reports mode coverage for toy data")
@@ -136,7 +136,7 @@ struct Eval: ParsableCommand {
                 }
             }
             let n = count ?? 10_000
-            let z = trained.latents(count: n, seed: seed)
+            let z = model.latents(count: n, seed: seed)
             images = EvaluationImages.generated(
                 name: "\(trained.run.family) \(trained.folder.url.path) step \(trained.step)", count: n,
                 imageShape: model.dataShape, classCount: model.classCount

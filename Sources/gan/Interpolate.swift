@@ -54,7 +54,7 @@ struct Interpolate: ParsableCommand {
 
     func run() throws {
         let trained = try TrainedRun(path: runPath)
-        let model = trained.model
+        let model = try trained.latentModel(for: "interpolate")
         guard model.dataShape.count == 3 else {
             throw ValidationError("interpolate draws images; \(runPath) generates samples of shape \(model.dataShape)")
         }
@@ -68,7 +68,7 @@ struct Interpolate: ParsableCommand {
         } else if classIndex != nil {
             throw ValidationError("--class needs a conditional run (cgan)")
         }
-        let a = trained.latents(count: 1, seed: fromSeed), b = trained.latents(count: 1, seed: toSeed)
+        let a = model.latents(count: 1, seed: fromSeed), b = model.latents(count: 1, seed: toSeed)
         let modes: [Interpolation] = mode == .both ? [.linear, .spherical] : [mode == .linear ? .linear : .spherical]
         let rows = modes.map { model.generate($0.path(from: a, to: b, frames: frames), labels: labels) }  // [frames, C, H, W]
         if out.lowercased().hasSuffix(".png") {

@@ -17,12 +17,14 @@ struct List: ParsableCommand {
             print("  \(family.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(family.summary)")
             for preset in family.presets {
                 let marks = [family.defaultPreset(forToyData: false) == preset.name ? "default for images" : nil,
-                             family.defaultPreset(forToyData: true) == preset.name && preset.make().network.architecture == .mlp
+                             family.defaultPreset(forToyData: true) == preset.name && preset.make().dataRequirements.acceptsPoints
                                  ? "default for toy data" : nil]
                     .compactMap { $0 }
                 let note = marks.isEmpty ? "" : " (\(marks.joined(separator: ", ")))"
                 print("      \(preset.name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(preset.summary)\(note)")
             }
+            let options = family.options.map(\.usage).joined(separator: ", ")
+            print("      options: " + (family.domainCount == 2 ? "--data-b SPEC (domain B), " : "") + options)
         }
         print("""
 
@@ -37,6 +39,19 @@ struct List: ParsableCommand {
           SPEC@CLASS[,CLASS...]     keep only some classes, e.g. fashion-mnist@sneaker
 
         Losses (--loss): \(AdversarialLoss.allCases.map(\.rawValue).joined(separator: ", "))
+
+        Family options (gan train FAMILY ... --OPTION VALUE; each family takes only its own):
+        \(familyOptionHelp())
         """)
     }
+}
+
+/// Every family option once, with the families that take it.
+func familyOptionHelp() -> String {
+    var seen: [FamilyOption] = []
+    for family in Families.all { for option in family.options where !seen.contains(where: { $0.name == option.name }) { seen.append(option) } }
+    return seen.map { option in
+        "  " + option.usage.padding(toLength: 18, withPad: " ", startingAt: 0) + " " + option.help
+            + " [" + Families.taking(option: option.name).joined(separator: ", ") + "]"
+    }.joined(separator: "\n")
 }

@@ -52,7 +52,7 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         let trained = try TrainedRun(path: runPath, checkpoint: checkpoint)
-        let model = trained.model
+        let model = try trained.latentModel(for: "sample")
         var labels: [Int]?
         if let classIndex {
             guard model.classCount > 0 else {
@@ -65,16 +65,22 @@ struct Sample: ParsableCommand {
         } else if model.classCount > 0 {
             labels = (0..<count).map { $0 % model.classCount }
         }
-        let z = trained.latents(count: count, seed: seed)
-        let samples = model.generate(z, labels: labels)
+        let z = model.latents(count: count, seed: seed)
+        // Several domains (CoGAN): each latent's images side by side, one domain per column.
+        let domains = max(1, model.domainNames.count)
+        let perDomain = (0..<domains).map { model.generate(z, options: GenerationOptions(labels: labels, domain: $0)) }
+        let samples = domains == 1 ? perDomain[0]
+            : Tensor.stack(perDomain, axis: 1).reshaped([count * domains] + model.dataShape)
         let path = out ?? trained.folder.url.appendingPathComponent("sample.png").path
         var toy: ToyMixture?
         if case .toy(let name) = trained.run.data.source { toy = ToyMixture.named(name) }
-        let columns = perRow ?? (model.classCount > 0 && classIndex == nil ? model.classCount : 8)
+        let columns = perRow ?? (model.classCount > 0 && classIndex == nil ? model.classCount : (domains > 1 ? 4 * domains : 8))
         try SampleWriter.write(samples, to: path, perRow: columns, toy: toy)
         if let saveLatents { try NumPy.write(z, to: saveLatents) }
         if let saveArray { try NumPy.write(samples, to: saveArray) }
-        print("wrote \(path): \(count) samples of \(model.dataShape) from \(trained.checkpoint.path) (step \(trained.step))")
+        print("wrote \(path): \(count) samples of \(model.dataShape)"
+              + (domains > 1 ? " in each of \(model.domainNames.joined(separator: " and ")), side by side" : "")
+              + " from \(trained.checkpoint.path) (step \(trained.step))")
         if let toy, samples.rank == 2 {
             print("mode coverage: \(ModeCoverage(points: samples, mixture: toy))")
         }

@@ -27,11 +27,17 @@ struct Train: ParsableCommand {
           gan train gan --data fashion-mnist --loss minimax --preset mnist
           gan train dcgan --out runs/dcgan-dcgan28 --resume --steps 4000
           gan train dcgan --data fashion-mnist --eval-every 500 --eval-metrics fid,kid
+
+        Family options (each family takes only its own; see `gan list`):
+        \(familyOptionHelp())
         """
     )
 
-    @Argument(help: "The family: gan, dcgan, cgan, wgan or wgan-gp (see `gan list`).")
+    @Argument(help: ArgumentHelp("The family: \(Families.all.map { $0.name }.joined(separator: ", ")) (see `gan list`)."))
     var family: String
+
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The family's own options (see below and `gan list`).", valueName: "family options"))
+    var familyArguments: [String] = []
 
     @Option(help: "The data: fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, folder:DIR, npy:FILE, toy:ring8, toy:grid25, ... (see `gan list`).")
     var data: String?
@@ -69,29 +75,14 @@ struct Train: ParsableCommand {
     @Option(help: "Step checkpoints to keep (0 keeps all).")
     var keepCheckpoints: Int = 3
 
-    @Option(help: "gan, dcgan, cgan: the loss: non-saturating, minimax, hinge, least-squares or wasserstein.")
-    var loss: String?
+    @Option(help: "Two-domain families (cyclegan, cogan): the data of domain B, e.g. fashion-mnist@ankle-boot or fashion-mnist|negative.")
+    var dataB: String?
 
-    @Option(name: .customLong("n-critic"), help: "Discriminator (critic) steps per generator step.")
-    var nCritic: Int?
-
-    @Option(help: "wgan: the weight clipping bound (default 0.01).")
-    var clip: Float?
-
-    @Option(help: "wgan-gp: the gradient penalty weight λ (default 10).")
-    var gpWeight: Float?
-
-    @Option(help: "Learning-rate schedule: none, or linear (decays to 0 at the last step); default linear for toy data, none for images.")
+    @Option(help: "Learning-rate schedule of every optimiser: none, or linear (down to 0 at the last step); default linear for toy data, none for images.")
     var lrDecay: String?
 
-    @Option(help: "Learning rate of both optimisers.")
-    var lr: Float?
-
-    @Option(help: "The size of z.")
-    var latentDim: Int?
-
-    @Option(help: "Keep an exponential moving average of G's weights with this decay (e.g. 0.999); samples use it.")
-    var ema: Float?
+    @Option(help: "--lr-decay linear: the fraction of the run after which the decay starts (CycleGAN: 0.5).")
+    var lrDecayStart: Double?
 
     @Option(help: "Evaluate every K steps and after the last (see `gan eval`), logging {\"step\", \"eval\": {...}} to metrics.jsonl.")
     var evalEvery: Int?
@@ -132,6 +123,17 @@ struct Train: ParsableCommand {
             if let data, (try DataSpec(parsing: data)) != saved.run.data {
                 throw ModelError.run("\(folder.url.path): the run trains on '\(saved.run.data)', not '\(data)'; resume without --data")
             }
+            if let dataB, (try DataSpec(parsing: dataB)) != saved.run.dataB {
+                throw ModelError.run("\(folder.url.path): the run's domain B is '\(saved.run.dataB.map { "\($0)" } ?? "none")', not '\(dataB)'; resume without --data-b")
+            }
+            let given = try FamilyOptionValues(arguments: familyArguments, family: family)
+            if let first = given.given.first {
+                throw ModelError.run("\(folder.url.path): --\(first.name) cannot change on --resume (the model config is in config.json); "
+                    + "start a new run with --out to train with other options")
+            }
+            if lrDecay != nil || lrDecayStart != nil || preset != nil || batchSize != nil {
+                throw ModelError.run("\(folder.url.path): --preset, --batch-size and --lr-decay cannot change on --resume; start a new run with --out")
+            }
             var run = saved.run
             if let steps { run.steps = steps }
             if let sampleEvery { run.sampleEvery = sampleEvery }
@@ -146,26 +148,49 @@ struct Train: ParsableCommand {
             if case .toy = spec.source { isToy = true } else { isToy = false }
             let presetName = preset ?? family.defaultPreset(forToyData: isToy)
             config = try Families.preset(presetName, of: family)
-            try config.apply(overrides())
+            try config.apply(try FamilyOptionValues(arguments: familyArguments, family: family))
+            var specB: DataSpec?
+            if family.domainCount == 2 {
+                guard let dataB else {
+                    throw ValidationError("\(family.name) translates between two domains: give --data-b SPEC too (e.g. --data fashion-mnist@sneaker --data-b fashion-mnist@ankle-boot)")
+                }
+                specB = try DataSpec(parsing: dataB)
+            } else if dataB != nil {
+                throw ValidationError("--data-b is for two-domain families (\(Families.all.filter { $0.domainCount == 2 }.map { $0.name }.joined(separator: ", "))); \(family.name) trains on --data alone")
+            }
+            let schedule: LearningRateSchedule
+            switch lrDecay ?? (isToy ? "linear" : "none") {
+            case "none":
+                guard lrDecayStart == nil else { throw ValidationError("--lr-decay-start needs --lr-decay linear") }
+                schedule = .constant
+            case "linear": schedule = .linear(start: lrDecayStart ?? 0)
+            case let other: throw ValidationError("--lr-decay must be linear or none, got '\(other)'")
+            }
             folder = RunFolder(path: out ?? "runs/\(family.name)-\(presetName)")
             if folder.exists {
                 throw ModelError.run("\(folder.url.path) already holds a run: continue it with --resume, or choose another --out")
             }
-            settings = RunSettings(family: family.name, preset: presetName, data: spec, seed: seed,
+            settings = RunSettings(family: family.name, preset: presetName, data: spec, dataB: specB, seed: seed,
                                    batchSize: batchSize ?? (isToy ? 256 : 64), steps: steps ?? 0,
                                    logEvery: logEvery ?? 50, sampleEvery: sampleEvery ?? 0,
                                    checkpointEvery: checkpointEvery ?? 0, keepCheckpoints: keepCheckpoints,
-                                   learningRateDecay: lrDecay == "none" ? nil : (lrDecay ?? (isToy ? "linear" : nil)))
+                                   schedule: schedule)
         }
 
-        let dataset = try loadData(settings.data, network: config.network, seed: settings.seed)
+        let datasets = try settings.dataSpecs.map { try loadData($0, requirements: config.dataRequirements, seed: settings.seed) }
+        // Two-domain sample pictures show held-out images (the test split when there is one).
+        let previews = family.domainCount == 1 ? nil : try zip(settings.dataSpecs, datasets).map { spec, data -> Dataset in
+            EvaluationSetup.hasTestSplit(spec)
+                ? try loadData(spec, requirements: config.dataRequirements, seed: settings.seed, split: .test) : data
+        }
+        let dataset = datasets[0]
         var run = settings
         // Set up (and check) the evaluation before a new run folder is made, so a wrong
         // --eval-* option leaves nothing behind.
         var evaluation: (hook: TrainingEvaluation, summary: String)?
-        let perEpoch = Swift.max(1, dataset.count / Swift.max(run.batchSize, 1) / config.makeObjectiveSteps())
+        let perEpoch = Swift.max(1, dataset.count / Swift.max(run.batchSize, 1) / max(1, config.batchesPerStep))
         if !resume {
-            try config.adapt(to: dataset)
+            try config.adapt(to: datasets)
             if let epochs {
                 guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
                 run.steps = Swift.max(1, Int((epochs * Double(perEpoch)).rounded()))
@@ -188,7 +213,8 @@ struct Train: ParsableCommand {
             try folder.writeConfig(run: run, model: config)
         }
 
-        let trainer = try Trainer(run: run, model: config, dataset: dataset, folder: folder, reporter: reporter)
+        let trainer = try Trainer(run: run, model: config, datasets: datasets, previews: previews,
+                                  folder: folder, reporter: reporter)
         if resume {
             if let message = try trainer.resumeIfPossible() {
                 reporter.line(message)
@@ -196,8 +222,10 @@ struct Train: ParsableCommand {
                 reporter.line("\(folder.url.path): no checkpoint yet; starting from step 0")
             }
         }
-        reporter.line("\(family.name) (\(run.preset)) on \(run.data) [\(dataset.count) samples of \(dataset.sampleShape)], "
-                      + "batch \(run.batchSize), steps \(trainer.step) → \(run.steps), seed \(run.seed)")
+        let described = zip(run.dataSpecs, datasets).map { "\($0) [\($1.count) samples of \($1.sampleShape)]" }
+        reporter.line("\(family.name) (\(run.preset)) on \(described.joined(separator: " ↔ ")), "
+                      + "batch \(run.batchSize), steps \(trainer.step) → \(run.steps), seed \(run.seed)"
+                      + (run.schedule == .constant ? "" : ", lr decay \(run.schedule.summary)"))
         for line in config.summaryLines { reporter.line("  " + line) }
         reporter.line("  run folder: \(folder.url.path)")
         if let evaluation {
@@ -228,7 +256,9 @@ struct Train: ParsableCommand {
     func trainingEvaluation(every: Int, run: RunSettings, config: any ModelConfiguration) throws
         -> (hook: TrainingEvaluation, summary: String) {
         var probeRNG = RandomGenerator(seed: run.seed)
-        let probe = try config.makeModel(using: &probeRNG)
+        guard let probe = try config.makeModel(using: &probeRNG) as? any LatentModel else {
+            throw ValidationError("--eval-every measures a model that generates from latents; \(run.family) translates images")
+        }
         guard probe.dataShape.count == 3 else {
             throw ValidationError("--eval-every measures images; \(run.data) gives points (toy runs report mode coverage in `gan sample`)")
         }
@@ -253,7 +283,7 @@ struct Train: ParsableCommand {
         var rng = RandomGenerator(seed: run.seed &+ 4)
         let z = probe.latents(count: evalCount, using: &rng)
         let count = evalCount
-        func images(_ model: GANModel) -> EvaluationImages {
+        func images(_ model: any LatentModel) -> EvaluationImages {
             EvaluationImages.generated(name: "generated images", count: count, imageShape: model.dataShape,
                                        classCount: model.classCount) { range, labels in
                 model.generate(z.slice(axis: 0, start: range.lowerBound, end: range.upperBound), labels: labels)
@@ -272,48 +302,27 @@ struct Train: ParsableCommand {
             settings["reference_count"] = reference.count
         }
         let hook = TrainingEvaluation(every: every, settings: settings) { model in
-            try evaluator.evaluate(images(model), reference: reference).values
+            try evaluator.evaluate(images(model as! any LatentModel), reference: reference).values
         }
         return (hook, summary)
-    }
-
-    func overrides() throws -> TrainOverrides {
-        var result = TrainOverrides(discriminatorSteps: nCritic, clip: clip, gradientPenaltyWeight: gpWeight,
-                                    learningRate: lr, latentDimension: latentDim, emaDecay: ema)
-        if let loss {
-            guard let value = AdversarialLoss(rawValue: loss) else {
-                throw ValidationError("unknown --loss '\(loss)': expected one of "
-                                      + AdversarialLoss.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            result.loss = value
-        }
-        return result
-    }
-}
-
-extension ModelConfiguration {
-    /// Real batches per generator step.
-    func makeObjectiveSteps() -> Int {
-        var rng = RandomGenerator(seed: 0)
-        return (try? makeModel(using: &rng).objective.discriminatorSteps) ?? 1
     }
 }
 
 /// Reads the data for a model: resized and converted for convolutional networks. When the
 /// default Fashion-MNIST is missing, installs Debian's package as root, or says how.
-func loadData(_ spec: DataSpec, network: NetworkSettings, seed: UInt64) throws -> Dataset {
+func loadData(_ spec: DataSpec, requirements: DataRequirements, seed: UInt64, split: DataSplit = .train) throws -> Dataset {
     if case .fashionMNIST(nil) = spec.source,
        !FileManager.default.fileExists(atPath: DataSpec.debianFashionMNISTDirectory + "/train-images-idx3-ubyte.gz"),
        !FileManager.default.fileExists(atPath: DataSpec.debianFashionMNISTDirectory + "/train-images-idx3-ubyte") {
         try installFashionMNIST()
     }
-    if case .toy = spec.source, network.architecture != .mlp {
+    if case .toy = spec.source, !requirements.acceptsPoints {
         throw ModelError.dataMismatch("""
-            \(spec) gives 2-D points, but these \(network.architecture.rawValue) networks need images \(network.dataShape); \
+            \(spec) gives 2-D points, but these networks need images; \
             train `gan` or `wgan-gp` (or another family with --preset toy) on toy data
             """)
     }
-    let options = DataLoadOptions(imageSize: network.imageSize, channels: network.channels, seed: seed)
+    let options = DataLoadOptions(split: split, imageSize: requirements.imageSize, channels: requirements.channels, seed: seed)
     return try spec.load(options)
 }
 

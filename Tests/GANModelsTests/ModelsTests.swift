@@ -96,7 +96,7 @@ func tinyImages(count: Int = 64) -> Dataset {
     /// dcgan28 is `DC28Gen` / `DC28Disc` of ../shared/bench/torch_bench.py, name for name.
     @Test func dcgan28MatchesTheBenchModel() throws {
         var rng = RandomGenerator(seed: 0)
-        let model = try DCGANConfig.dcgan28.makeModel(using: &rng)
+        let model = try DCGANConfig.dcgan28.makeAdversarialModel(using: &rng)
         let g = model.generator.stateDict(), d = model.discriminator.stateDict()
         #expect(g.keys == ["fc.weight", "fc.bias",
                            "net.0.weight", "net.0.bias", "net.0.running_mean", "net.0.running_var", "net.0.num_batches_tracked",
@@ -119,7 +119,7 @@ func tinyImages(count: Int = 64) -> Dataset {
 
     @Test func wganGPCriticHasNoBatchNorm() throws {
         var rng = RandomGenerator(seed: 0)
-        let model = try WGANGPConfig.dcgan28.makeModel(using: &rng)
+        let model = try WGANGPConfig.dcgan28.makeAdversarialModel(using: &rng)
         #expect(!model.discriminator.stateDict().keys.contains { $0.contains("running_mean") })
         #expect(model.objective.gradientPenaltyWeight == 10 && model.objective.discriminatorSteps == 5)
     }
@@ -128,7 +128,7 @@ func tinyImages(count: Int = 64) -> Dataset {
     func dcganColourPresets(size: Int) throws {
         var rng = RandomGenerator(seed: 0)
         let config = size == 32 ? DCGANConfig.dcgan32 : DCGANConfig.dcgan64
-        let model = try config.makeModel(using: &rng)
+        let model = try config.makeAdversarialModel(using: &rng)
         var z = RandomGenerator(seed: 1)
         let x = model.generate(model.latents(count: 2, using: &z))
         #expect(x.shape == [2, 3, size, size])

@@ -15,16 +15,17 @@ import Testing
         let spec = try DataSpec(parsing: "toy:ring8")
         let data = try spec.load(DataLoadOptions(seed: seed))
         var config = config
-        try config.adapt(to: data)
+        try config.adapt(to: [data])
         let run = RunSettings(family: family, preset: "toy", data: spec, seed: seed, batchSize: batch, steps: steps,
                               logEvery: steps, sampleEvery: steps, checkpointEvery: steps, keepCheckpoints: 1,
-                              learningRateDecay: decay ? "linear" : nil)
+                              schedule: decay ? .linear(start: 0) : .constant)
         try folder.create()
         let trainer = try Trainer(run: run, model: config, dataset: data, folder: folder)
         _ = try trainer.train()
         // The same 1,000 samples as `gan sample --run DIR --count 1000` (seed 0).
         var rng = RandomGenerator(seed: 0)
-        let samples = trainer.model.generate(trainer.model.latents(count: 1000, using: &rng))
+        let model = trainer.model as! AdversarialModel
+        let samples = model.generate(model.latents(count: 1000, using: &rng))
         let coverage = ModeCoverage(points: samples, mixture: .ring8)
         print("\(family) on ring8 after \(steps) steps: \(coverage)")
         return coverage

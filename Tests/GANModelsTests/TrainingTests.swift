@@ -9,7 +9,7 @@ import Testing
     func trainer(_ folder: RunFolder, family: String, config: any ModelConfiguration, data: Dataset,
                  spec: String, steps: Int, batch: Int = 16, every: Int = 3) throws -> Trainer {
         var config = config
-        try config.adapt(to: data)
+        try config.adapt(to: [data])
         let run = RunSettings(family: family, preset: "test", data: try DataSpec(parsing: spec), seed: 5,
                               batchSize: batch, steps: steps, logEvery: every, sampleEvery: every,
                               checkpointEvery: every, keepCheckpoints: 2)
@@ -56,15 +56,15 @@ import Testing
                                     batchSize: 16, steps: 2 * n, logEvery: 3, sampleEvery: 3, checkpointEvery: 3,
                                     keepCheckpoints: 2)
         var adapted = config
-        try adapted.adapt(to: data)
+        try adapted.adapt(to: [data])
         let second = try Trainer(run: secondRun, model: adapted, dataset: data, folder: b)
         let message = try second.resumeIfPossible()
         #expect(message?.contains("step \(n)") == true)
         _ = try second.train()
 
         #expect(second.step == straight.step)
-        #expect(second.generator == straight.generator)
-        #expect(second.batcher.state == straight.batcher.state)
+        #expect(second.rng == straight.rng)
+        #expect(second.batches.states == straight.batches.states)
         let x = straight.model.stateDict(), y = second.model.stateDict()
         #expect(x.keys == y.keys)
         for key in x.keys {
@@ -124,8 +124,8 @@ import Testing
         var config = CGANConfig.dcgan28
         config.network.dataShape = [1, 8, 8]
         config.network.width = 4
-        try config.adapt(to: tinyImages())
-        let model = try config.makeModel(using: &rng)
+        try config.adapt(to: [tinyImages()])
+        let model = try config.makeAdversarialModel(using: &rng)
         #expect(model.classCount == 2)
         let x = model.generate(model.latents(count: 3, using: &rng), labels: [1, 1, 0])
         #expect(x.shape == [3, 1, 8, 8])

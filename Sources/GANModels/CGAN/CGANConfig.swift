@@ -4,8 +4,17 @@ import GANTensor
 
 /// The conditional GAN (Mirza & Osindero 2014): a one-hot class label concatenated to `z` and
 /// to the discriminator's input (appended to a flattened sample for MLPs, as K constant planes
-/// for convolutional networks), so that samples can be drawn by class.
-public struct CGANConfig: ModelConfiguration, Equatable {
+/// for convolutional networks), so that samples can be drawn by class:
+///
+/// ```text
+/// D: minimise softplus(−D(x | y)) + softplus(D(G(z | y) | y))
+/// G: minimise softplus(−D(G(z | y) | y))
+/// ```
+///
+/// The labels y of a step are those of the real batch, so G sees the data's class frequencies.
+/// The conditioning itself is in `Adversarial/AdversarialNetworks.swift` (`appendingOneHot`,
+/// `appendingLabelPlanes`), used by every network built with `classCount > 0`.
+public struct CGANConfig: LossChoiceConfiguration, Equatable {
     public var network: NetworkSettings
     /// The number of classes (taken from the data).
     public var classCount: Int
@@ -35,40 +44,21 @@ public struct CGANConfig: ModelConfiguration, Equatable {
         discriminatorHidden: [128, 128, 128], generatorBatchNorm: false, discriminatorBatchNorm: false,
         generatorSlope: 0, discriminatorSlope: 0.2, outputTanh: false, dcganInitialization: false), 1e-3, classCount: 8)
 
-    public mutating func apply(_ overrides: TrainOverrides) throws {
-        try overrides.reject([("--clip", overrides.clip != nil), ("--gp-weight", overrides.gradientPenaltyWeight != nil)],
-                             family: CGANFamily.name)
-        try overrides.applyCommon(to: &network, generator: &generatorOptimizer,
-                                  discriminator: &discriminatorOptimizer, emaDecay: &emaDecay)
-        if let loss = overrides.loss { self.loss = loss }
-        if let k = overrides.discriminatorSteps { discriminatorSteps = k }
-    }
+    public static var familyName: String { CGANFamily.name }
 
-    public mutating func adapt(to dataset: Dataset) throws {
-        try adaptNetwork(to: dataset, family: CGANFamily.name)
-        guard dataset.labels != nil, !dataset.classNames.isEmpty else {
-            throw ModelError.dataMismatch("cgan needs labelled data; '\(dataset.name)' has no labels")
+    public mutating func adapt(to data: [Dataset]) throws {
+        try adaptNetwork(to: data[0])
+        guard data[0].labels != nil, !data[0].classNames.isEmpty else {
+            throw ModelError.dataMismatch("cgan needs labelled data; '\(data[0].name)' has no labels")
         }
-        classCount = dataset.classNames.count
+        classCount = data[0].classNames.count
     }
 
-    public var objective: Objective { Objective(loss: loss, discriminatorSteps: discriminatorSteps) }
-
-    public func makeModel(using rng: inout RandomGenerator) throws -> GANModel {
+    public func makeModel(using rng: inout RandomGenerator) throws -> any TrainableModel {
         guard classCount > 0 else { throw ModelError.invalidOption("cgan needs at least one class, got \(classCount)") }
-        return try network.makeModel(classCount: classCount, generatorOptimizer: generatorOptimizer,
-                                     discriminatorOptimizer: discriminatorOptimizer, emaDecay: emaDecay,
-                                     objective: objective, using: &rng)
-    }
-
-    public var summaryLines: [String] {
-        ["networks: \(network.summary), conditioned on \(classCount) classes (one-hot)",
-         "loss: \(loss.rawValue), D steps per G step: \(discriminatorSteps)",
-         "optimisers: G \(generatorOptimizer.summary), D \(discriminatorOptimizer.summary)"]
-            + (emaDecay.map { ["EMA of G: decay \($0)"] } ?? [])
+        return try makeAdversarialModel(using: &rng)
     }
 }
-
 /// The `cgan` family.
 public enum CGANFamily: Family {
     public static let name = "cgan"
@@ -78,6 +68,7 @@ public enum CGANFamily: Family {
          Preset("mlp", "the paper's fully connected networks (28×28 grey)") { CGANConfig.mlp },
          Preset("toy", "small MLPs for the toy mixtures, conditioned on the mode") { CGANConfig.toy }]
     }
+    public static var options: [FamilyOption] { CGANConfig.lossChoiceOptions }
     public static func defaultPreset(forToyData: Bool) -> String { forToyData ? "toy" : "dcgan28" }
     public static func decodeConfiguration(from data: Data) throws -> any ModelConfiguration {
         try decodeConfig(CGANConfig.self, from: data, family: name)

@@ -4,8 +4,15 @@ import GANTensor
 
 /// DCGAN (Radford et al. 2016): transposed-convolution generator, strided-convolution
 /// discriminator, BatchNorm, ReLU in G and LeakyReLU(0.2) in D, Adam 2e-4 with β₁ 0.5,
-/// weights N(0, 0.02), the non-saturating loss.
-public struct DCGANConfig: AdversarialConfiguration, Equatable {
+/// weights N(0, 0.02), the non-saturating loss (binary cross-entropy on logits) with one D step
+/// per G step, the generated batch reused for the G step as in `pytorch/examples/dcgan`:
+///
+/// ```text
+/// fake = G(z)
+/// D: minimise BCE(D(x), 1) + BCE(D(fake.detach()), 0)
+/// G: minimise BCE(D(fake), 1)
+/// ```
+public struct DCGANConfig: LossChoiceConfiguration, Equatable {
     public var network: NetworkSettings
     public var loss: AdversarialLoss
     public var discriminatorSteps: Int
@@ -38,6 +45,7 @@ public enum DCGANFamily: Family {
          Preset("dcgan32", "32×32 colour (CIFAR-10): pytorch/examples DCGAN, 3 up-sampling layers") { DCGANConfig.dcgan32 },
          Preset("dcgan64", "64×64 colour: pytorch/examples DCGAN (dcgan64 of ../shared/bench)") { DCGANConfig.dcgan64 }]
     }
+    public static var options: [FamilyOption] { DCGANConfig.lossChoiceOptions }
     public static func defaultPreset(forToyData: Bool) -> String { "dcgan28" }
     public static func decodeConfiguration(from data: Data) throws -> any ModelConfiguration {
         try decodeConfig(DCGANConfig.self, from: data, family: name)

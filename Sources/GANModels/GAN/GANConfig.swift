@@ -4,7 +4,7 @@ import GANTensor
 
 /// The original GAN (Goodfellow et al. 2014): fully connected generator and discriminator,
 /// the minimax loss or its non-saturating variant, one D step per G step.
-public struct GANConfig: AdversarialConfiguration, Equatable {
+public struct GANConfig: LossChoiceConfiguration, Equatable {
     public var network: NetworkSettings
     /// `nonSaturating` (the paper's practical choice, default), `minimax`, or another shared loss.
     public var loss: AdversarialLoss
@@ -48,6 +48,7 @@ public enum GANFamily: Family {
         [Preset("mnist", "PyTorch-GAN's MLP for 28×28 grey images (mlp28)") { GANConfig.mnist },
          Preset("toy", "small MLPs for the 2-D toy mixtures (toy:ring8, toy:grid25)") { GANConfig.toy }]
     }
+    public static var options: [FamilyOption] { GANConfig.lossChoiceOptions }
     public static func defaultPreset(forToyData: Bool) -> String { forToyData ? "toy" : "mnist" }
     public static func decodeConfiguration(from data: Data) throws -> any ModelConfiguration {
         try decodeConfig(GANConfig.self, from: data, family: name)

@@ -3,23 +3,9 @@ import GANData
 import GANLayers
 import GANTensor
 
-/// Where training stands, stored in a checkpoint's safetensors metadata next to the tensors.
-public struct TrainingState: Codable, Equatable, Sendable {
-    /// Format version of this record.
-    public var format = 1
-    /// The family that wrote it.
-    public var family: String
-    /// Generator steps done.
-    public var step: Int
-    /// The generator of latents and penalty coefficients.
-    public var generator: RandomGenerator
-    /// The batcher's position and generator.
-    public var batcher: BatcherState
-}
-
 /// Checkpoints of a run: `checkpoints/step-NNNNNNNN.safetensors`, each holding the model,
-/// optimisers and EMA (`GANModel.stateDict()`) and, in its metadata under `swift_gan`, the
-/// `TrainingState` (step, RNG, batcher). Each file is written to a temporary file, flushed
+/// optimisers, EMA and whatever else the model lists (`TrainableModel.stateDict()`) and, in its metadata under `swift_gan`, the
+/// `TrainingState` (step, RNG, batchers). Each file is written to a temporary file, flushed
 /// and renamed (`SafeTensors.write`), then `checkpoints/latest` — the file name — is replaced
 /// atomically. A kill at any moment leaves the previous checkpoint readable.
 public enum Checkpoints {
@@ -31,7 +17,7 @@ public enum Checkpoints {
     /// Writes a checkpoint, points `latest` at it and deletes all but the newest `keep`
     /// (0 keeps all). Returns its path.
     @discardableResult
-    public static func write(model: GANModel, state: TrainingState, in folder: RunFolder, keep: Int) throws -> URL {
+    public static func write(model: any TrainableModel, state: TrainingState, in folder: RunFolder, keep: Int) throws -> URL {
         let url = folder.checkpointsURL.appendingPathComponent(fileName(step: state.step))
         let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
         try SafeTensors.write(model.stateDict(), metadata: [metadataKey: json], to: url)
@@ -71,11 +57,16 @@ public enum Checkpoints {
     ///
     /// - Throws: `CheckpointError` for an unreadable or mismatched file, `ModelError.checkpoint`
     ///   when the metadata is missing or for another family.
-    public static func load(_ url: URL, into model: GANModel, family: String) throws -> TrainingState {
+    public static func load(_ url: URL, into model: any TrainableModel, family: String) throws -> TrainingState {
         let file = try SafeTensors.read(contentsOf: url)
-        guard let json = file.metadata[metadataKey],
-              let state = try? JSONDecoder().decode(TrainingState.self, from: Data(json.utf8)) else {
+        guard let json = file.metadata[metadataKey] else {
             throw ModelError.checkpoint("\(url.path): not a swift-gan training checkpoint (no '\(metadataKey)' metadata with the step, RNG and batcher state)")
+        }
+        let state: TrainingState
+        do {
+            state = try JSONDecoder().decode(TrainingState.self, from: Data(json.utf8))
+        } catch {
+            throw ModelError.checkpoint("\(url.path): the training state cannot be read: \(describeDecodingError(error))")
         }
         guard state.family == family else {
             throw ModelError.checkpoint("\(url.path): a checkpoint of family '\(state.family)', expected '\(family)'")
@@ -90,7 +81,7 @@ public enum Checkpoints {
     ///
     /// - Returns: `nil` when the run has no checkpoint; otherwise the file, its state and the
     ///   files skipped with their reasons.
-    public static func loadNewest(in folder: RunFolder, into model: GANModel, family: String) throws
+    public static func loadNewest(in folder: RunFolder, into model: any TrainableModel, family: String) throws
         -> (url: URL, state: TrainingState, skipped: [String])? {
         var candidates = stepFiles(in: folder).map(\.url).reversed() as [URL]
         let pointer = folder.checkpointsURL.appendingPathComponent("latest")

@@ -2,22 +2,9 @@ import Foundation
 import GANData
 import GANTensor
 
-/// Writes what a generator produces as a picture: a grid of images, or — for 2-D toy points —
+/// Writes what a model produces as a picture: a grid of images, or — for 2-D toy points —
 /// a scatter plot over the mixture's mode centres.
 public enum SampleWriter {
-    /// Samples of `model` for the fixed latents of a run with `seed`: `count` latents drawn from
-    /// `seed + 3` and, when conditional, labels cycling through the classes (one class per column).
-    public static func fixedInputs(for model: GANModel, seed: UInt64, count: Int? = nil)
-        -> (z: Tensor, labels: [Int]?, perRow: Int) {
-        var rng = RandomGenerator(seed: seed &+ 3)
-        let isToy = model.dataShape == [2]
-        let perRow = model.classCount > 0 && !isToy ? model.classCount : 8
-        let n = count ?? (isToy ? 1000 : (model.classCount > 0 ? model.classCount * 8 : 64))
-        let z = model.latents(count: n, using: &rng)
-        let labels = model.classCount > 0 ? (0..<n).map { $0 % model.classCount } : nil
-        return (z, labels, perRow)
-    }
-
     /// Writes `samples` to `path` (PNG): an image grid with `perRow` images per row, or a
     /// scatter plot of 2-D points.
     public static func write(_ samples: Tensor, to path: String, perRow: Int = 8,

@@ -3,14 +3,15 @@ import GANData
 import GANLayers
 import GANTensor
 
-/// The training loop: D steps per G step (the family's objective), logging every `logEvery`
-/// steps (losses, D(x), D(G(z)), gradient norms, images per second) to the reporter and to
-/// `metrics.jsonl`, sample grids from fixed latents every `sampleEvery` steps, checkpoints
-/// every `checkpointEvery` steps and at the end, exact resume, a stop on a non-finite loss and
-/// a clean stop when asked (Ctrl-C); `evaluation`, when set, logs FID and the like every K steps.
+/// The training loop, for any `TrainableModel`: the model's step, logging every `logEvery`
+/// steps (its named losses and measurements, images per second) to the reporter and to
+/// `metrics.jsonl`, the learning-rate schedule over all optimisers, sample pictures every
+/// `sampleEvery` steps, checkpoints every `checkpointEvery` steps and at the end, exact resume,
+/// a stop on a non-finite loss and a clean stop when asked (Ctrl-C); `evaluation`, when set,
+/// logs FID and the like every K steps.
 ///
 /// ```swift
-/// let trainer = try Trainer(run: settings, model: config, dataset: data, folder: folder)
+/// let trainer = try Trainer(run: settings, model: config, datasets: [data], folder: folder)
 /// try trainer.resumeIfPossible()
 /// let outcome = try trainer.train()
 /// ```
@@ -26,22 +27,33 @@ public final class Trainer {
     public let run: RunSettings
     public let modelConfig: any ModelConfiguration
     public let folder: RunFolder
-    public let model: GANModel
-    public let batcher: Batcher
+    public let model: any TrainableModel
+    public let batches: BatchSource
     public let reporter: ProgressReporter
-    /// Generator steps done.
+    /// Steps done.
     public private(set) var step = 0
-    /// Draws latents and penalty coefficients.
-    public private(set) var generator: RandomGenerator
+    /// Every random draw of the steps (latents, penalty coefficients, noise, pool replacement).
+    public private(set) var rng: RandomGenerator
     /// Evaluation during training (FID and the like, wired by the CLI); `nil`: none.
     public var evaluation: TrainingEvaluation?
+    /// Called with each gradient list on its way to an optimiser (see `StepContext`).
+    public var gradientHook: ((_ optimizer: Optimizer, _ gradients: [Tensor]) -> [Tensor])?
+    /// The fixed inputs of every sample picture.
+    public let previews: PreviewInputs
     /// The toy mixture, when training on one (for scatter plots).
     let toy: ToyMixture?
     private var lastCheckpoint: (url: URL, step: Int)?
+    private let baseLearningRates: [Float]
 
-    /// A fresh run: the model initialised from `run.seed`, the batcher from `seed + 2`.
-    public init(run: RunSettings, model config: any ModelConfiguration, dataset: Dataset, folder: RunFolder,
-                reporter: ProgressReporter = ProgressReporter(style: .silent)) throws {
+    /// A fresh run: the model initialised from `run.seed`, the trainer's RNG from `seed + 1`,
+    /// the batches of domain k from `seed + 2` (+ k·1,000,003).
+    ///
+    /// - Parameters:
+    ///   - datasets: The training data, one per domain.
+    ///   - previews: Held-out data per domain whose first images the sample pictures of a
+    ///     translation model show (default: the training data).
+    public init(run: RunSettings, model config: any ModelConfiguration, datasets: [Dataset], previews: [Dataset]? = nil,
+                folder: RunFolder, reporter: ProgressReporter = ProgressReporter(style: .silent)) throws {
         try run.validate()
         self.run = run
         self.modelConfig = config
@@ -49,14 +61,29 @@ public final class Trainer {
         self.reporter = reporter
         var initRNG = RandomGenerator(seed: run.seed)
         model = try config.makeModel(using: &initRNG)
-        batcher = try Batcher(dataset: dataset, batchSize: run.batchSize, seed: run.seed &+ 2)
-        generator = RandomGenerator(seed: run.seed &+ 1)
+        batches = try DomainBatchers(datasets: datasets, batchSize: run.batchSize, seed: run.seed &+ 2)
+        rng = RandomGenerator(seed: run.seed &+ 1)
         if case .toy(let name) = run.data.source { toy = ToyMixture.named(name) } else { toy = nil }
+        self.previews = PreviewInputs(seed: run.seed, samples: (previews ?? datasets).map { Trainer.previewSamples(of: $0) })
+        baseLearningRates = model.optimizers.map(\.optimizer.learningRate)
+    }
+
+    /// A one-domain run.
+    public convenience init(run: RunSettings, model config: any ModelConfiguration, dataset: Dataset, folder: RunFolder,
+                            reporter: ProgressReporter = ProgressReporter(style: .silent)) throws {
+        try self.init(run: run, model: config, datasets: [dataset], folder: folder, reporter: reporter)
+    }
+
+    /// Eight samples spread evenly over `data` (images only).
+    static func previewSamples(of data: Dataset, count: Int = 8) -> Tensor {
+        guard data.isImage, data.count > 0 else { return Tensor.zeros([0]) }
+        let n = Swift.min(count, data.count)
+        return data.samples(at: (0..<n).map { $0 * data.count / n })
     }
 
     /// The state a checkpoint stores besides the tensors.
     public var state: TrainingState {
-        TrainingState(family: run.family, step: step, generator: generator, batcher: batcher.state)
+        TrainingState(family: run.family, step: step, rng: rng, batchers: batches.states)
     }
 
     /// Continues from the newest readable checkpoint of the folder, if there is one.
@@ -66,12 +93,12 @@ public final class Trainer {
         Checkpoints.removeStaleTemporaries(in: folder)
         guard let found = try Checkpoints.loadNewest(in: folder, into: model, family: run.family) else { return nil }
         do {
-            try batcher.restore(found.state.batcher)
+            try batches.restore(found.state.batchers)
         } catch {
             throw ModelError.checkpoint("\(found.url.path): \(error)")
         }
         step = found.state.step
-        generator = found.state.generator
+        rng = found.state.rng
         lastCheckpoint = (found.url, step)
         folder.truncateMetrics(after: step)
         var message = "resumed from \(found.url.path) at step \(step)"
@@ -87,40 +114,40 @@ public final class Trainer {
         return url
     }
 
-    /// Writes the sample grid (or scatter plot) for the current step from the fixed latents.
+    /// Writes the model's sample picture for the current step.
     public func writeSamples() throws {
-        let inputs = SampleWriter.fixedInputs(for: model, seed: run.seed)
-        let samples = model.generate(inputs.z, labels: inputs.labels)
-        try SampleWriter.write(samples, to: folder.samplePath(step: step), perRow: inputs.perRow, toy: toy,
-                               labels: toy != nil ? inputs.labels : nil)
+        switch model.samplePicture(previews) {
+        case let .grid(images, perRow):
+            try SampleWriter.write(images, to: folder.samplePath(step: step), perRow: perRow)
+        case let .points(points, labels):
+            try SampleWriter.write(points, to: folder.samplePath(step: step), toy: toy, labels: labels)
+        }
     }
 
-    /// Trains until `run.steps` generator steps are done or `shouldStop` returns true.
+    /// Trains until `run.steps` steps are done or `shouldStop` returns true.
     ///
     /// - Throws: `ModelError.nonFinite` (naming the last good checkpoint, which is left in
     ///   place) when a loss is NaN or infinite; checkpoint and sample write errors.
     public func train(shouldStop: () -> Bool = { false }) throws -> Outcome {
         let startStep = step
         if step == 0 && folder.sampleFiles().isEmpty { try writeSamples() }
-        var window = (lossD: 0.0, lossG: 0.0, steps: 0, samples: 0, seconds: 0.0)
+        var window = LogWindow()
         let started = Date()
         var lastStatus = ""
-        let baseRates = (model.generatorOptimizer.learningRate, model.discriminatorOptimizer.learningRate)
         while step < run.steps {
-            if run.learningRateDecay == "linear" {
-                let scale = 1 - Float(step) / Float(run.steps)
-                model.generatorOptimizer.learningRate = baseRates.0 * scale
-                model.discriminatorOptimizer.learningRate = baseRates.1 * scale
-            }
+            let factor = run.schedule.factor(step: step, total: run.steps)
+            for ((_, optimizer), base) in zip(model.optimizers, baseLearningRates) { optimizer.learningRate = base * factor }
             if shouldStop() {
                 reporter.finish()
                 return .interrupted(step: step, checkpoint: try saveCheckpoint())
             }
             let measure = (step + 1) % run.logEvery == 0 || step + 1 == run.steps
+            let context = StepContext(step: step, totalSteps: run.steps, measure: measure, rng: rng, source: batches)
+            context.gradientHook = gradientHook
             let t0 = DispatchTime.now().uptimeNanoseconds
             let metrics: StepMetrics
             do {
-                metrics = try model.trainingStep(nextBatch: { batcher.next() }, using: &generator, measure: measure)
+                metrics = try model.trainingStep(context)
             } catch ModelError.nonFinite(let what) {
                 reporter.finish()
                 let kept = lastCheckpoint.map { "the last good checkpoint, \($0.url.path) (step \($0.step)), is kept" }
@@ -128,20 +155,17 @@ public final class Trainer {
                 throw ModelError.nonFinite("training stopped at step \(step + 1): \(what); \(kept). "
                     + "Resume with --resume, perhaps with a lower --lr.")
             }
+            rng = context.rng
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             step += 1
-            window.lossD += Double(metrics.discriminatorLoss)
-            window.lossG += Double(metrics.generatorLoss)
-            window.steps += 1
-            window.samples += metrics.realSamples
-            window.seconds += seconds
-            let rate = Double(window.samples) / Swift.max(window.seconds, 1e-9)
+            window.add(metrics, seconds: seconds)
             if measure {
-                log(metrics, window: window, rate: rate, elapsed: Date().timeIntervalSince(started))
-                window = (0, 0, 0, 0, 0)
+                log(metrics, window: window, elapsed: Date().timeIntervalSince(started))
+                window = LogWindow()
             }
             if step % 10 == 0 || step == run.steps {
-                lastStatus = String(format: "D %.3f G %.3f %.0f img/s", metrics.discriminatorLoss, metrics.generatorLoss, rate)
+                lastStatus = metrics.losses.map { "\($0.label) " + String(format: "%.3f", $0.value) }.joined(separator: " ")
+                    + String(format: " %.0f img/s", window.rate)
             }
             reporter.progress(step: step, total: run.steps, startStep: startStep, status: lastStatus)
             if let evaluation, step % evaluation.every == 0 || step == run.steps { evaluate(evaluation) }
@@ -174,33 +198,51 @@ public final class Trainer {
         folder.appendMetrics(line)
     }
 
-    private func log(_ m: StepMetrics, window: (lossD: Double, lossG: Double, steps: Int, samples: Int, seconds: Double),
-                     rate: Double, elapsed: Double) {
-        let n = Double(Swift.max(window.steps, 1))
-        var values: [String: Any] = [
-            "step": step, "epoch": batcher.state.epoch,
-            "loss_d": window.lossD / n, "loss_g": window.lossG / n,
-            "images_per_second": rate, "elapsed_s": elapsed,
-        ]
-        var text = String(format: "step %d/%d  epoch %d  loss D %.4f  G %.4f", step, run.steps, batcher.state.epoch,
-                          window.lossD / n, window.lossG / n)
-        if let r = m.realScore, let f = m.fakeScore {
-            values["d_real"] = Double(r)
-            values["d_fake"] = Double(f)
-            text += String(format: "  D(x) %.3f  D(G(z)) %.3f", r, f)
+    private func log(_ m: StepMetrics, window: LogWindow, elapsed: Double) {
+        var values: [String: Any] = ["step": step, "epoch": batches.epoch,
+                                     "images_per_second": window.rate, "elapsed_s": elapsed]
+        var text = "step \(step)/\(run.steps)  epoch \(batches.epoch)"
+        for (key, label, mean) in window.meanLosses {
+            values[key] = mean
+            text += "  \(label) " + String(format: "%.4f", mean)
         }
-        if let g = m.discriminatorGradientNorm { values["grad_norm_d"] = Double(g); text += String(format: "  |∇D| %.3g", g) }
-        if let g = m.generatorGradientNorm { values["grad_norm_g"] = Double(g); text += String(format: "  |∇G| %.3g", g) }
-        if let g = m.penaltyGradientNorm { values["gp_norm"] = Double(g); text += String(format: "  ‖∇D(x̂)‖ %.3f", g) }
-        text += String(format: "  %.0f img/s", rate)
+        for value in m.measurements {
+            values[value.key] = Double(value.value)
+            text += "  \(value.label) " + String(format: "%.3g", value.value)
+        }
+        text += String(format: "  %.0f img/s", window.rate)
         folder.appendMetrics(values)
         reporter.line(text)
     }
 }
 
+/// The losses and throughput of the steps since the last log line.
+private struct LogWindow {
+    var sums: [(key: String, label: String, sum: Double)] = []
+    var steps = 0
+    var samples = 0
+    var seconds = 0.0
+
+    mutating func add(_ metrics: StepMetrics, seconds: Double) {
+        for loss in metrics.losses {
+            if let i = sums.firstIndex(where: { $0.key == loss.key }) {
+                sums[i].sum += Double(loss.value)
+            } else {
+                sums.append((loss.key, loss.label, Double(loss.value)))
+            }
+        }
+        steps += 1
+        samples += metrics.realSamples
+        self.seconds += seconds
+    }
+
+    var rate: Double { Double(samples) / Swift.max(seconds, 1e-9) }
+    var meanLosses: [(String, String, Double)] { sums.map { ($0.key, $0.label, $0.sum / Double(Swift.max(steps, 1))) } }
+}
+
 /// An evaluation the trainer runs every `every` generator steps and after the last one, without
 /// touching the training state (the closure should sample from its own seeded latents, in
-/// evaluation mode, as `GANModel.generate` does). Its values go to metrics.jsonl as
+/// evaluation mode, as `LatentModel.generate` does). Its values go to metrics.jsonl as
 /// `{"step": 500, "eval": {"fid": 23.1, "kid": 0.012}, "eval_seconds": 4.2, "eval_settings": {...}}`.
 ///
 /// ```swift
@@ -216,9 +258,9 @@ public struct TrainingEvaluation {
     public var settings: [String: Any]
     /// The metric values of the model as it is now, by name; non-finite values are left out of
     /// the line.
-    public var evaluate: (GANModel) throws -> [(key: String, value: Double)]
+    public var evaluate: (any TrainableModel) throws -> [(key: String, value: Double)]
 
-    public init(every: Int, settings: [String: Any] = [:], evaluate: @escaping (GANModel) throws -> [(key: String, value: Double)]) {
+    public init(every: Int, settings: [String: Any] = [:], evaluate: @escaping (any TrainableModel) throws -> [(key: String, value: Double)]) {
         precondition(every > 0, "TrainingEvaluation: every \(every) must be positive")
         self.every = every
         self.settings = settings

@@ -4,7 +4,11 @@ import GANTensor
 
 /// WGAN (Arjovsky et al. 2017): a critic without a sigmoid trained on the Wasserstein loss,
 /// its weights clipped to ±0.01 after every step, RMSprop 5e-5, 5 critic steps per generator step.
-public struct WGANConfig: ModelConfiguration, Equatable {
+///
+/// The critic maximises E[D(x)] − E[D(G(z))] (minimises the Wasserstein loss `D(G(z)) − D(x)`),
+/// the generator minimises −E[D(G(z))]; after every critic step each critic weight is clamped to
+/// [−c, c], which keeps the critic (roughly) Lipschitz.
+public struct WGANConfig: AdversarialConfiguration, Equatable {
     public var network: NetworkSettings
     /// The clipping bound c.
     public var clip: Float
@@ -27,29 +31,21 @@ public struct WGANConfig: ModelConfiguration, Equatable {
         discriminatorHidden: [128, 128, 128], generatorBatchNorm: false, discriminatorBatchNorm: false,
         generatorSlope: 0, discriminatorSlope: 0.2, outputTanh: false, dcganInitialization: false))
 
-    public mutating func apply(_ overrides: TrainOverrides) throws {
-        try overrides.reject([("--gp-weight", overrides.gradientPenaltyWeight != nil),
-                              ("--loss (WGAN always uses the Wasserstein loss)", overrides.loss != nil)],
-                             family: WGANFamily.name)
-        try overrides.applyCommon(to: &network, generator: &generatorOptimizer,
-                                  discriminator: &criticOptimizer, emaDecay: &emaDecay)
-        if let c = overrides.clip {
-            guard c > 0, c.isFinite else { throw ModelError.invalidOption("--clip must be positive, got \(c)") }
-            clip = c
-        }
-        if let k = overrides.discriminatorSteps { criticSteps = k }
+    public static var familyName: String { WGANFamily.name }
+
+    /// The critic's optimiser under the protocol's name.
+    public var discriminatorOptimizer: OptimizerSettings {
+        get { criticOptimizer }
+        set { criticOptimizer = newValue }
     }
 
-    public mutating func adapt(to dataset: Dataset) throws {
-        try adaptNetwork(to: dataset, family: WGANFamily.name)
+    public mutating func apply(_ options: FamilyOptionValues) throws {
+        try applyShared(options)
+        if let c = try options.float("clip", "a positive bound", { $0 > 0 }) { clip = c }
+        if let k = try options.criticSteps() { criticSteps = k }
     }
 
-    public var objective: Objective { WGANObjective.objective(clip: clip, criticSteps: criticSteps) }
-
-    public func makeModel(using rng: inout RandomGenerator) throws -> GANModel {
-        try network.makeModel(generatorOptimizer: generatorOptimizer, discriminatorOptimizer: criticOptimizer,
-                              emaDecay: emaDecay, objective: objective, using: &rng)
-    }
+    public var objective: Objective { Objective(loss: .wasserstein, discriminatorSteps: criticSteps, weightClip: clip) }
 
     public var summaryLines: [String] {
         ["networks: \(network.summary) (critic: no sigmoid)",
@@ -66,6 +62,9 @@ public enum WGANFamily: Family {
     public static var presets: [Preset] {
         [Preset("dcgan28", "the dcgan28 networks (28×28 grey), BatchNorm in the critic as in the paper") { WGANConfig.dcgan28 },
          Preset("toy", "small MLPs for the toy mixtures") { WGANConfig.toy }]
+    }
+    public static var options: [FamilyOption] {
+        [FamilyOption("clip", "C", "the weight clipping bound c (default 0.01)"), .criticSteps] + FamilyOption.learningRates + [.latentDimension, .ema]
     }
     public static func defaultPreset(forToyData: Bool) -> String { forToyData ? "toy" : "dcgan28" }
     public static func decodeConfiguration(from data: Data) throws -> any ModelConfiguration {

@@ -5,7 +5,12 @@ import GANTensor
 /// WGAN-GP (Gulrajani et al. 2017): the Wasserstein loss with a gradient penalty λ = 10 on
 /// interpolates (one random coefficient per sample), no BatchNorm in the critic, Adam with
 /// β = (0.5, 0.9) (the paper's code; its Algorithm 1 uses (0, 0.9)), 5 critic steps.
-public struct WGANGPConfig: ModelConfiguration, Equatable {
+///
+/// The critic minimises `D(G(z)) − D(x) + λ·E[(‖∇D(x̂)‖₂ − 1)²]` with the penalty of
+/// `GradientPenalty` (one coefficient per sample), the generator minimises −E[D(G(z))]. The mean
+/// gradient norm at the interpolates is logged (`gp_norm`); it approaches 1 as the critic becomes
+/// 1-Lipschitz along the interpolation lines.
+public struct WGANGPConfig: AdversarialConfiguration, Equatable {
     public var network: NetworkSettings
     /// λ.
     public var gradientPenaltyWeight: Float
@@ -31,33 +36,29 @@ public struct WGANGPConfig: ModelConfiguration, Equatable {
         gradientPenaltyWeight: 10, criticSteps: 5,
         generatorOptimizer: .adam(2e-3, 0.5, 0.9), criticOptimizer: .adam(2e-3, 0.5, 0.9), emaDecay: nil)
 
-    public mutating func apply(_ overrides: TrainOverrides) throws {
-        try overrides.reject([("--clip", overrides.clip != nil),
-                              ("--loss (WGAN-GP always uses the Wasserstein loss)", overrides.loss != nil)],
-                             family: WGANGPFamily.name)
-        try overrides.applyCommon(to: &network, generator: &generatorOptimizer,
-                                  discriminator: &criticOptimizer, emaDecay: &emaDecay)
-        if let w = overrides.gradientPenaltyWeight {
-            guard w >= 0, w.isFinite else { throw ModelError.invalidOption("--gp-weight must be non-negative, got \(w)") }
-            gradientPenaltyWeight = w
-        }
-        if let k = overrides.discriminatorSteps { criticSteps = k }
+    public static var familyName: String { WGANGPFamily.name }
+
+    /// The critic's optimiser under the protocol's name.
+    public var discriminatorOptimizer: OptimizerSettings {
+        get { criticOptimizer }
+        set { criticOptimizer = newValue }
     }
 
-    public mutating func adapt(to dataset: Dataset) throws {
-        try adaptNetwork(to: dataset, family: WGANGPFamily.name)
+    public mutating func apply(_ options: FamilyOptionValues) throws {
+        try applyShared(options)
+        if let w = try options.float("gp-weight", "non-negative", { $0 >= 0 }) { gradientPenaltyWeight = w }
+        if let k = try options.criticSteps() { criticSteps = k }
     }
 
     public var objective: Objective {
-        WGANGPObjective.objective(gradientPenaltyWeight: gradientPenaltyWeight, criticSteps: criticSteps)
+        Objective(loss: .wasserstein, discriminatorSteps: criticSteps, gradientPenaltyWeight: gradientPenaltyWeight)
     }
 
-    public func makeModel(using rng: inout RandomGenerator) throws -> GANModel {
+    public func makeModel(using rng: inout RandomGenerator) throws -> any TrainableModel {
         guard !network.discriminatorBatchNorm else {
             throw ModelError.invalidOption("wgan-gp: the critic must not use BatchNorm (the penalty is per sample)")
         }
-        return try network.makeModel(generatorOptimizer: generatorOptimizer, discriminatorOptimizer: criticOptimizer,
-                                     emaDecay: emaDecay, objective: objective, using: &rng)
+        return try makeAdversarialModel(using: &rng)
     }
 
     public var summaryLines: [String] {
@@ -75,6 +76,9 @@ public enum WGANGPFamily: Family {
     public static var presets: [Preset] {
         [Preset("dcgan28", "dcgan28 generator, critic without BatchNorm (wgangp28 of ../shared/bench)") { WGANGPConfig.dcgan28 },
          Preset("toy", "MLPs for the toy mixtures") { WGANGPConfig.toy }]
+    }
+    public static var options: [FamilyOption] {
+        [FamilyOption("gp-weight", "λ", "the gradient penalty weight λ (default 10)"), .criticSteps] + FamilyOption.learningRates + [.latentDimension, .ema]
     }
     public static func defaultPreset(forToyData: Bool) -> String { forToyData ? "toy" : "dcgan28" }
     public static func decodeConfiguration(from data: Data) throws -> any ModelConfiguration {

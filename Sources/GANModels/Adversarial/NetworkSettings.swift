@@ -1,21 +1,6 @@
 import GANLayers
 import GANTensor
 
-/// A generator: latents `[N, latentDimension]` (and, for a conditional one, a class per
-/// sample) to samples `[N] + dataShape`.
-public protocol GeneratorNetwork: Module {
-    /// Samples for latents `z` `[N, latentDimension]`; `labels` (N classes) for conditional
-    /// generators, ignored otherwise.
-    func generate(_ z: Tensor, labels: [Int]?) -> Tensor
-}
-
-/// A discriminator or critic: samples `[N] + dataShape` (and their classes, when conditional)
-/// to raw scores `[N, 1]` (logits; no sigmoid).
-public protocol DiscriminatorNetwork: Module {
-    /// Scores `[N, 1]` for samples `x`.
-    func score(_ x: Tensor, labels: [Int]?) -> Tensor
-}
-
 /// The architecture of a family's two networks: one value type the families share, so that
 /// GAN, CGAN, WGAN and WGAN-GP can use the MLPs of `GAN/` or the convolutional networks of
 /// `DCGAN/` as their papers do.
@@ -138,13 +123,13 @@ public struct NetworkSettings: Codable, Equatable, Sendable {
     public func makeModel(
         classCount: Int = 0, generatorOptimizer: OptimizerSettings, discriminatorOptimizer: OptimizerSettings,
         emaDecay: Float?, objective: Objective, using rng: inout RandomGenerator
-    ) throws -> GANModel {
+    ) throws -> AdversarialModel {
         try validate()
-        return GANModel(generator: makeGenerator(classCount: classCount, using: &rng),
-                        discriminator: makeDiscriminator(classCount: classCount, using: &rng),
-                        generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
-                        emaDecay: emaDecay, objective: objective, classCount: classCount,
-                        latentDimension: latentDimension, dataShape: dataShape)
+        return AdversarialModel(generator: makeGenerator(classCount: classCount, using: &rng),
+                                discriminator: makeDiscriminator(classCount: classCount, using: &rng),
+                                generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
+                                emaDecay: emaDecay, objective: objective, classCount: classCount,
+                                latentDimension: latentDimension, dataShape: dataShape)
     }
 
     /// A short description for `gan list` and logs.
@@ -159,65 +144,3 @@ public struct NetworkSettings: Codable, Equatable, Sendable {
     }
 }
 
-/// One-hot rows `[N, classCount]` for `labels`.
-public func oneHot(_ labels: [Int], classCount: Int) -> Tensor {
-    var values = [Float](repeating: 0, count: labels.count * classCount)
-    for (i, label) in labels.enumerated() {
-        precondition(label >= 0 && label < classCount, "oneHot: label \(label) outside 0..<\(classCount)")
-        values[i * classCount + label] = 1
-    }
-    return Tensor(values, shape: [labels.count, classCount])
-}
-
-/// `x` `[N, F]` with the one-hot labels appended `[N, F + K]` (CGAN's conditioning of `z` and
-/// of a flattened sample); `x` unchanged when `classCount` is 0.
-func appendingOneHot(_ x: Tensor, labels: [Int]?, classCount: Int, network: String) -> Tensor {
-    guard classCount > 0 else { return x }
-    guard let labels else { preconditionFailure("\(network): a conditional network needs labels") }
-    precondition(labels.count == x.shape[0], "\(network): \(labels.count) labels for a batch of \(x.shape[0])")
-    return Tensor.concatenate([x, oneHot(labels, classCount: classCount)], axis: 1)
-}
-
-/// Images `[N, C, H, W]` with K one-hot label planes appended `[N, C + K, H, W]` (CGAN's
-/// conditioning of a convolutional discriminator's input).
-func appendingLabelPlanes(_ x: Tensor, labels: [Int]?, classCount: Int, network: String) -> Tensor {
-    guard classCount > 0 else { return x }
-    guard let labels else { preconditionFailure("\(network): a conditional network needs labels") }
-    precondition(labels.count == x.shape[0], "\(network): \(labels.count) labels for a batch of \(x.shape[0])")
-    let planes = oneHot(labels, classCount: classCount).reshaped([labels.count, classCount, 1, 1])
-        * Tensor.ones([1, 1, x.shape[2], x.shape[3]])
-    return Tensor.concatenate([x, planes], axis: 1)
-}
-
-/// An optimiser and its hyper-parameters, as a config stores them.
-public struct OptimizerSettings: Codable, Equatable, Sendable {
-    /// Which optimiser.
-    public enum Kind: String, Codable, Sendable { case adam, rmsprop }
-    public var kind: Kind
-    public var learningRate: Float
-    /// Adam's β₁ and β₂ (ignored by RMSprop).
-    public var beta1: Float
-    public var beta2: Float
-
-    /// Adam with the given rate and betas.
-    public static func adam(_ learningRate: Float, _ beta1: Float, _ beta2: Float) -> OptimizerSettings {
-        OptimizerSettings(kind: .adam, learningRate: learningRate, beta1: beta1, beta2: beta2)
-    }
-
-    /// RMSprop with the given rate (PyTorch's α = 0.99).
-    public static func rmsprop(_ learningRate: Float) -> OptimizerSettings {
-        OptimizerSettings(kind: .rmsprop, learningRate: learningRate, beta1: 0, beta2: 0)
-    }
-
-    /// The optimiser over `parameters`.
-    public func make(_ parameters: [Parameter]) -> Optimizer {
-        switch kind {
-        case .adam: return Adam(parameters: parameters, learningRate: learningRate, betas: (beta1, beta2))
-        case .rmsprop: return RMSprop(parameters: parameters, learningRate: learningRate)
-        }
-    }
-
-    public var summary: String {
-        kind == .adam ? "Adam(lr \(learningRate), β \(beta1), \(beta2))" : "RMSprop(lr \(learningRate))"
-    }
-}
