@@ -16,12 +16,18 @@ public protocol Family {
     static var options: [FamilyOption] { get }
     /// Data specs a run takes: 1 (`--data`), or 2 (`--data` and `--data-b`).
     static var domainCount: Int { get }
+    /// The batch size when none is given (`nil`: 64 for images, 256 for points).
+    static var defaultBatchSize: Int? { get }
+    /// The learning-rate schedule when none is given (`nil`: linear for points, none for images).
+    static var defaultSchedule: LearningRateSchedule? { get }
     /// A config read back from a run folder's `config.json` (its `model` object).
     static func decodeConfiguration(from data: Data) throws -> any ModelConfiguration
 }
 
 extension Family {
     public static var domainCount: Int { 1 }
+    public static var defaultBatchSize: Int? { nil }
+    public static var defaultSchedule: LearningRateSchedule? { nil }
 }
 
 /// A named configuration of a family.

@@ -159,19 +159,23 @@ struct Train: ParsableCommand {
                 throw ValidationError("--data-b is for two-domain families (\(Families.all.filter { $0.domainCount == 2 }.map { $0.name }.joined(separator: ", "))); \(family.name) trains on --data alone")
             }
             let schedule: LearningRateSchedule
-            switch lrDecay ?? (isToy ? "linear" : "none") {
+            switch lrDecay {
+            case nil where lrDecayStart == nil:
+                schedule = family.defaultSchedule ?? (isToy ? .linear(start: 0) : .constant)
+            case nil, "linear":
+                schedule = .linear(start: lrDecayStart ?? 0)
             case "none":
                 guard lrDecayStart == nil else { throw ValidationError("--lr-decay-start needs --lr-decay linear") }
                 schedule = .constant
-            case "linear": schedule = .linear(start: lrDecayStart ?? 0)
-            case let other: throw ValidationError("--lr-decay must be linear or none, got '\(other)'")
+            case let other?:
+                throw ValidationError("--lr-decay must be linear or none, got '\(other)'")
             }
             folder = RunFolder(path: out ?? "runs/\(family.name)-\(presetName)")
             if folder.exists {
                 throw ModelError.run("\(folder.url.path) already holds a run: continue it with --resume, or choose another --out")
             }
             settings = RunSettings(family: family.name, preset: presetName, data: spec, dataB: specB, seed: seed,
-                                   batchSize: batchSize ?? (isToy ? 256 : 64), steps: steps ?? 0,
+                                   batchSize: batchSize ?? family.defaultBatchSize ?? (isToy ? 256 : 64), steps: steps ?? 0,
                                    logEvery: logEvery ?? 50, sampleEvery: sampleEvery ?? 0,
                                    checkpointEvery: checkpointEvery ?? 0, keepCheckpoints: keepCheckpoints,
                                    schedule: schedule)
