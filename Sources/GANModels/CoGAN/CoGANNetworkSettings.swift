@@ -67,7 +67,9 @@ public struct CoGANNetworkSettings: Codable, Equatable, Sendable {
     }
 
     /// The 28-pixel grey preset: the paper's discriminators, generators at a quarter width
-    /// (256, 128, 64, 32 channels), which trains in minutes on two cores.
+    /// (256, 128, 64, 32 channels). Forward and backward at batch 64 (both domains, two cores
+    /// of an AMD EPYC): both generators 110 ms, both discriminators 35 ms; the paper's widths
+    /// take 1.2 s for the generators.
     public static let grey28 = CoGANNetworkSettings(generatorWidth: 0.25, discriminatorWidth: 1)
 
     /// The generator's four shared widths, `round(paper × generatorWidth)`, at least 1.
