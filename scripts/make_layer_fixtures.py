@@ -13,6 +13,7 @@ list and each case's JSON parameters in ``__metadata__``):
     layers_gan.safetensors    spectral norm (Linear, Conv2d, ConvTranspose2d, Embedding; train and
                               eval), EqualizedLinear/Conv2d, MinibatchStdDev, SelfAttention2d,
                               ConditionalBatchNorm2d (classes / vector + SN), AdaIN, ModulatedConv2d
+    layers_pool.safetensors   PReLU (one slope, per channel), MaxPool2d (CoGAN's layers)
     layers_optim.safetensors  20-step trajectories of SGD (momentum, Nesterov, dampening), Adam
                               (plain, weight decay, AMSGrad, AdamW) and RMSprop (plain, centred +
                               momentum) on Linear(4,8)-Tanh-Linear(8,3)
@@ -477,11 +478,34 @@ def group_layers_optim(fx):
                        "ys [20,16,3], <case>.half.<name> after 10 steps, <case>.final.<name> after 20"
 
 
+def group_layers_pool(fx):
+    """PReLU (one slope, per channel on images and on vectors) and MaxPool2d (CoGAN's layers)."""
+    import torch
+    import torch.nn as nn
+
+    def slopes(values):
+        def prepare(m):
+            with torch.no_grad():
+                m.weight.copy_(torch.tensor(values))
+        return prepare
+
+    x = randn(2, 3, 4, 4)
+    x[0, 0, 0, :2] = 0  # PyTorch's gradient at exactly 0 is the slope
+    layer_case(fx, "PReLU", {"parameterCount": 1}, nn.PReLU(1), x, prepare=slopes([-0.3]))
+    layer_case(fx, "PReLU", {"parameterCount": 3}, nn.PReLU(3), x, prepare=slopes([0.1, -0.4, 0.7]))
+    layer_case(fx, "PReLU", {"parameterCount": 5}, nn.PReLU(5), randn(4, 5),
+               prepare=slopes([0.25, 0.0, -1.0, 0.5, 2.0]))
+    layer_case(fx, "MaxPool2d", {"kernelSize": 2}, nn.MaxPool2d(2), randn(2, 3, 6, 7))
+    layer_case(fx, "MaxPool2d", {"kernelSize": 3, "stride": 2, "padding": 1}, nn.MaxPool2d(3, 2, 1),
+               randn(2, 2, 7, 7))
+
+
 GROUPS = {
     "layers_core": group_layers_core,
     "layers_norm": group_layers_norm,
     "layers_gan": group_layers_gan,
     "layers_optim": group_layers_optim,
+    "layers_pool": group_layers_pool,
 }
 
 

@@ -45,6 +45,9 @@ public struct DataLoadOptions: Codable, Equatable, Sendable {
 /// A class filter follows an `@`: `fashion-mnist@sneaker` or `fashion-mnist@7,9` — one
 /// CycleGAN domain each for `fashion-mnist@sneaker` ↔ `fashion-mnist@ankle-boot`.
 ///
+/// Pixel transforms follow a `|`, after any class filter: `fashion-mnist|negative`,
+/// `fashion-mnist@sneaker|edges` (see `DataTransform`) — CoGAN's second domain.
+///
 /// ```swift
 /// let spec = try DataSpec(parsing: "fashion-mnist@ankle-boot")
 /// let boots = try spec.load()          // 6,000 × [1, 28, 28]
@@ -87,11 +90,14 @@ public struct DataSpec: Codable, Equatable, Sendable, CustomStringConvertible {
     public var source: Source
     /// Classes to keep (names or label numbers); `nil` keeps all.
     public var classes: [String]?
+    /// Pixel transforms applied after loading, in order; empty for the images as they are.
+    public var transforms: [DataTransform]
 
     /// A spec from its parts.
-    public init(source: Source, classes: [String]? = nil) {
+    public init(source: Source, classes: [String]? = nil, transforms: [DataTransform] = []) {
         self.source = source
         self.classes = classes
+        self.transforms = transforms
     }
 
     /// Parses a spec as the CLI accepts it (see the table above).
@@ -99,6 +105,12 @@ public struct DataSpec: Codable, Equatable, Sendable, CustomStringConvertible {
     /// - Throws: `.invalidArgument` naming the spec and listing the accepted forms.
     public init(parsing text: String) throws {
         var body = Substring(text)
+        var transforms: [DataTransform] = []
+        if let bar = body.firstIndex(of: "|") {
+            transforms = try body[body.index(after: bar)...].split(separator: "|", omittingEmptySubsequences: false)
+                .map { try DataTransform(parsing: $0, in: text) }
+            body = body[..<bar]
+        }
         var classes: [String]?
         if let at = body.lastIndex(of: "@"), !body[body.index(after: at)...].contains("/") {
             let list = body[body.index(after: at)...].split(separator: ",").map(String.init).filter { !$0.isEmpty }
@@ -149,10 +161,10 @@ public struct DataSpec: Codable, Equatable, Sendable, CustomStringConvertible {
             throw DataError(.invalidArgument, path: text, """
                 unknown data spec: expected fashion-mnist[:DIR], mnist:DIR, kmnist:DIR, idx:IMAGES[,LABELS], \
                 cifar10:DIR, cifar100:DIR, folder:DIR, npy:FILE[,LABELS], toy:ring8 or toy:grid25, \
-                optionally followed by @CLASS[,CLASS...]
+                optionally followed by @CLASS[,CLASS...] and |TRANSFORM (\(DataTransform.names))
                 """)
         }
-        self.init(source: source, classes: classes)
+        self.init(source: source, classes: classes, transforms: transforms)
     }
 
     /// The spec as text; parsing it gives this spec back.
@@ -170,6 +182,7 @@ public struct DataSpec: Codable, Equatable, Sendable, CustomStringConvertible {
         case .toy(let name): base = "toy:\(name)"
         }
         return base + (classes.map { "@" + $0.joined(separator: ",") } ?? "")
+            + transforms.map { "|" + $0.rawValue }.joined()
     }
 
     /// Encoded as its text, so a run's `config.json` reads `"data": "fashion-mnist@sneaker"`.
@@ -184,8 +197,8 @@ public struct DataSpec: Codable, Equatable, Sendable, CustomStringConvertible {
 
     // MARK: Loading
 
-    /// Reads the data set: the split asked for, filtered to `classes`, then resized and
-    /// converted as `options` ask.
+    /// Reads the data set: the split asked for, filtered to `classes`, resized and converted
+    /// as `options` ask, then transformed by `transforms`.
     public func load(_ options: DataLoadOptions = DataLoadOptions()) throws -> Dataset {
         if let size = options.imageSize, size <= 0 {
             throw DataError(.invalidArgument, path: description, "image size must be positive, got \(size)")
@@ -238,6 +251,9 @@ public struct DataSpec: Codable, Equatable, Sendable, CustomStringConvertible {
                 throw DataError(.invalidArgument, path: description, "image size and channels apply to images, not samples of shape \(data.sampleShape)")
             }
             data = data.resized(to: options.imageSize, channels: options.channels)
+        }
+        for transform in transforms {
+            data = try transform.apply(to: data)
         }
         return data
     }

@@ -253,3 +253,47 @@ enum PixelKernels {
         }
     }
 }
+
+// MARK: - Edge maps
+
+extension PixelKernels {
+    /// The Sobel gradient magnitude of each plane of `images` `[N, C, H, W]` (borders
+    /// replicated), each image divided by its largest magnitude (left at 0 when flat).
+    static func edgeMagnitudes(_ values: [Float], images: Int, channels: Int, height: Int, width: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: values.count)
+        let plane = height * width, imageSize = channels * plane
+        values.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                let s = src.baseAddress!, d = dst.baseAddress!
+                Parallel.forEachChunk(images, costPerItem: imageSize * 16) { range in
+                    for n in range {
+                        var largest: Float = 0
+                        for c in 0..<channels {
+                            let p = s + n * imageSize + c * plane, q = d + n * imageSize + c * plane
+                            for y in 0..<height {
+                                let up = Swift.max(y - 1, 0) * width, row = y * width
+                                let down = Swift.min(y + 1, height - 1) * width
+                                for x in 0..<width {
+                                    let l = Swift.max(x - 1, 0), r = Swift.min(x + 1, width - 1)
+                                    // gx: [-1 0 1; -2 0 2; -1 0 1], gy: its transpose
+                                    let gx = (p[up + r] + 2 * p[row + r] + p[down + r])
+                                        - (p[up + l] + 2 * p[row + l] + p[down + l])
+                                    let gy = (p[down + l] + 2 * p[down + x] + p[down + r])
+                                        - (p[up + l] + 2 * p[up + x] + p[up + r])
+                                    let m = (gx * gx + gy * gy).squareRoot()
+                                    q[row + x] = m
+                                    largest = Swift.max(largest, m)
+                                }
+                            }
+                        }
+                        if largest > 0 {
+                            let q = d + n * imageSize
+                            for i in 0..<imageSize { q[i] /= largest }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

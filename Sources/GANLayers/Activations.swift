@@ -174,3 +174,31 @@ public final class AvgPool2d: Module, UnaryLayer {
 
     override public func structuralCopy() -> Module { AvgPool2d(kernelSize: kernelSize, stride: stride, padding: padding) }
 }
+
+/// Max pooling, as `nn.MaxPool2d` (`ceil_mode=False`, dilation 1; padding counts as −∞):
+/// `[N, C, H, W]` → `[N, C, (H + 2p − k) / s + 1, …]`. The gradient goes to each window's
+/// first maximum, as PyTorch's. CoGAN's discriminators pool with `kernelSize: 2`.
+public final class MaxPool2d: Module, UnaryLayer {
+    /// Side of the square kernel.
+    public let kernelSize: Int
+    /// Step between output positions.
+    public let stride: Int
+    /// Padding on each side, at most half the kernel.
+    public let padding: Int
+
+    /// - Parameters:
+    ///   - kernelSize: Window side.
+    ///   - stride: Step; `nil` means `kernelSize` (PyTorch's default).
+    ///   - padding: −∞ padding on each side.
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        input.maxPool2d(kernelSize: (kernelSize, kernelSize), stride: (stride, stride), padding: (padding, padding))
+    }
+
+    override public func structuralCopy() -> Module { MaxPool2d(kernelSize: kernelSize, stride: stride, padding: padding) }
+}

@@ -66,6 +66,10 @@ func makeLayer(_ name: String, _ a: Arguments) -> LayerUnderTest {
         let mode: Upsample.Mode = a.string("mode", "nearest") == "nearest" ? .nearest : .bilinear(alignCorners: false)
         return unary(Upsample(scale: a.int("scale", 2), mode: mode))
     case "AvgPool2d": return unary(AvgPool2d(kernelSize: a.int("kernelSize")))
+    case "MaxPool2d":
+        return unary(MaxPool2d(kernelSize: a.int("kernelSize"), stride: a.int("stride", a.int("kernelSize")),
+                               padding: a.int("padding")))
+    case "PReLU": return unary(PReLU(parameterCount: a.int("parameterCount", 1)))
     case "Pad2d": return unary(Pad2d(a.int("amount"), mode: Tensor.PaddingMode(rawValue: a.string("mode", "zeros"))!))
     case "BatchNorm1d", "BatchNorm2d":
         let features = a.int("features"), eps = a.float("epsilon", 1e-5), momentum = a.optionalFloat("momentum", 0.1)

@@ -64,7 +64,7 @@ struct LayerParityTests {
         return result
     }
 
-    @Test(arguments: ["layers_core", "layers_norm", "layers_gan"])
+    @Test(arguments: ["layers_core", "layers_norm", "layers_gan", "layers_pool"])
     func layersMatchPyTorch(_ file: String) throws {
         let fixture = try Fixture(file)
         #expect(!fixture.cases.isEmpty)
@@ -104,8 +104,9 @@ struct LayerParityTests {
             ModulatedConv2d(inputChannels: 2, outputChannels: 2, kernelSize: 3, styleDimension: 3, using: &rng),
             Sequential(ReLU(), Linear(inputFeatures: 2, outputFeatures: 2, using: &rng), Dropout(using: &rng)),
             Sequential(LeakyReLU(0.2), Tanh(), Sigmoid(), ELU(), Softplus(), Flatten(), Unflatten([2, 1, 1]),
-                       Upsample(scale: 2), AvgPool2d(kernelSize: 2), Pad2d(1, mode: .reflect), Identity(), Lambda { $0 }),
+                       Upsample(scale: 2), AvgPool2d(kernelSize: 2), MaxPool2d(kernelSize: 2), Pad2d(1, mode: .reflect), Identity(), Lambda { $0 }),
             ModuleList([Linear(inputFeatures: 2, outputFeatures: 2, using: &rng)]),
+            PReLU(parameterCount: 3),
             InterchangeNet(using: &rng),
         ]
         for layer in layers {
