@@ -245,7 +245,9 @@ struct Train: ParsableCommand {
         case .completed(let checkpoint):
             let last = folder.sampleFiles().last?.path ?? folder.samplesURL.path
             reporter.line("done: \(run.steps) steps; samples \(last); checkpoint \(checkpoint.path)")
-            reporter.line("sample with: gan sample --run \(folder.url.path) --out samples.png")
+            reporter.line(family.domainCount == 2 && !(trainer.model is any LatentModel)
+                ? "translate with: gan translate --run \(folder.url.path) --direction a2b --input SPEC --out translated.png"
+                : "sample with: gan sample --run \(folder.url.path) --out samples.png")
         case .interrupted(let step, let checkpoint):
             reporter.line("interrupted at step \(step): checkpoint written to \(checkpoint.path)")
             reporter.line("continue with: gan train \(family.name) --out \(folder.url.path) --resume")
