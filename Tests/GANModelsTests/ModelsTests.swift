@@ -12,20 +12,20 @@ func temporaryRunFolder(_ name: String) -> RunFolder {
     return RunFolder(path: path)
 }
 
-/// A small labelled image data set (two classes of 8×8 blobs), for fast conv-free tests.
-func tinyImages(count: Int = 64) -> Dataset {
+/// A small labelled image data set (two classes of side×side blobs), for fast tests.
+func tinyImages(count: Int = 64, side: Int = 8) -> Dataset {
     var rng = RandomGenerator(seed: 9)
     var values: [Float] = []
     var labels: [Int] = []
     for i in 0..<count {
         let label = i % 2
-        for y in 0..<8 { for x in 0..<8 {
-            let on = label == 0 ? (x < 4) : (y < 4)
+        for y in 0..<side { for x in 0..<side {
+            let on = label == 0 ? (x < side / 2) : (y < side / 2)
             values.append((on ? 0.8 : -0.8) + 0.1 * (rng.nextUniform() - 0.5))
         } }
         labels.append(label)
     }
-    return Dataset(name: "tiny", values: .floats(values), sampleShape: [1, 8, 8], labels: labels, classNames: ["a", "b"])
+    return Dataset(name: "tiny", values: .floats(values), sampleShape: [1, side, side], labels: labels, classNames: ["a", "b"])
 }
 
 @Suite struct LossTests {

@@ -2,20 +2,61 @@ import Foundation
 import GANData
 import GANLayers
 import GANTensor
+import GANTestSupport
 import Testing
 @testable import GANModels
 
 @Suite(.serialized) struct TrainingTests {
     func trainer(_ folder: RunFolder, family: String, config: any ModelConfiguration, data: Dataset,
-                 spec: String, steps: Int, batch: Int = 16, every: Int = 3) throws -> Trainer {
+                 spec: String, steps: Int, batch: Int = 16, every: Int = 3, create: Bool = true) throws -> Trainer {
         var config = config
-        try config.adapt(to: [data])
-        let run = RunSettings(family: family, preset: "test", data: try DataSpec(parsing: spec), seed: 5,
+        let domains = try Families.named(family).domainCount
+        let datasets = Array(repeating: data, count: domains)
+        try config.adapt(to: datasets)
+        let run = RunSettings(family: family, preset: "test", data: try DataSpec(parsing: spec),
+                              dataB: domains == 2 ? try DataSpec(parsing: spec) : nil, seed: 5,
                               batchSize: batch, steps: steps, logEvery: every, sampleEvery: every,
-                              checkpointEvery: every, keepCheckpoints: 2)
-        try folder.create()
-        try folder.writeConfig(run: run, model: config)
-        return try Trainer(run: run, model: config, dataset: data, folder: folder)
+                              checkpointEvery: every, keepCheckpoints: 2, schedule: .linear(start: 0.5))
+        if create {
+            try folder.create()
+            try folder.writeConfig(run: run, model: config)
+        }
+        return try Trainer(run: run, model: config, datasets: datasets, folder: folder)
+    }
+
+    /// A config of `family` small enough for a test, and its data.
+    func smallConfig(_ family: String) -> (config: any ModelConfiguration, data: Dataset) {
+        switch family {
+        case "gan":
+            var c = GANConfig.mnist
+            c.network.generatorHidden = [16, 16]; c.network.discriminatorHidden = [16]; c.network.latentDimension = 4
+            c.emaDecay = 0.9
+            return (c, tinyImages())
+        case "wgan-gp":
+            var c = WGANGPConfig.dcgan28; c.network = smallDCGAN().network; c.network.discriminatorBatchNorm = false
+            c.criticSteps = 2
+            return (c, tinyImages())
+        case "wgan":
+            var c = WGANConfig.dcgan28; c.network = smallDCGAN().network; c.criticSteps = 2
+            return (c, tinyImages())
+        case "cgan":
+            var c = CGANConfig.dcgan28; c.network = smallDCGAN().network
+            return (c, tinyImages())
+        case "cyclegan":
+            // Pools of 3 with batches of 16: from the first step on, the pools replace at random.
+            var c = CycleGANConfig.fashion28
+            c.network = CycleGANNetworkSettings(channels: 1, imageSize: 8, generatorWidth: 2, residualBlocks: 1,
+                                                discriminatorWidth: 2, discriminatorLayers: 1)
+            c.poolSize = 3
+            return (c, tinyImages())
+        case "cogan":
+            var c = CoGANConfig.grey28
+            c.network = CoGANNetworkSettings(latentDimension: 4, channels: 1, generatorWidth: 0.01, discriminatorWidth: 0.1)
+            c.emaDecay = 0.9
+            return (c, tinyImages(count: 32, side: 28))
+        default:
+            return (smallDCGAN(), tinyImages())
+        }
     }
 
     func smallDCGAN() -> DCGANConfig {
@@ -28,36 +69,22 @@ import Testing
     }
 
     /// 2N steps in one go and N steps + resume for N more give bit-identical weights,
-    /// optimiser state, EMA, RNG and batcher position.
-    @Test(arguments: ["dcgan", "wgan-gp", "wgan", "cgan"])
+    /// optimiser state, EMA, pools, RNG and batcher positions — for every family.
+    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "cyclegan", "cogan"])
     func resumeIsExact(family: String) throws {
-        let data = tinyImages()
-        let config: any ModelConfiguration
-        switch family {
-        case "wgan-gp":
-            var c = WGANGPConfig.dcgan28; c.network = smallDCGAN().network; c.network.discriminatorBatchNorm = false
-            c.criticSteps = 2; config = c
-        case "wgan":
-            var c = WGANConfig.dcgan28; c.network = smallDCGAN().network; c.criticSteps = 2; config = c
-        case "cgan":
-            var c = CGANConfig.dcgan28; c.network = smallDCGAN().network; config = c
-        default:
-            config = smallDCGAN()
-        }
+        #expect(Families.all.count == 7, "a new family needs its case here")
+        let (config, data) = smallConfig(family)
         let n = 4
         let a = temporaryRunFolder("resume-a"), b = temporaryRunFolder("resume-b")
         defer { try? FileManager.default.removeItem(at: a.url); try? FileManager.default.removeItem(at: b.url) }
         let straight = try trainer(a, family: family, config: config, data: data, spec: "toy:ring8", steps: 2 * n)
         _ = try straight.train()
 
-        let first = try trainer(b, family: family, config: config, data: data, spec: "toy:ring8", steps: n)
-        _ = try first.train()
-        let secondRun = RunSettings(family: family, preset: "test", data: try DataSpec(parsing: "toy:ring8"), seed: 5,
-                                    batchSize: 16, steps: 2 * n, logEvery: 3, sampleEvery: 3, checkpointEvery: 3,
-                                    keepCheckpoints: 2)
-        var adapted = config
-        try adapted.adapt(to: [data])
-        let second = try Trainer(run: secondRun, model: adapted, dataset: data, folder: b)
+        // Stopped at step n as Ctrl-C stops it (same total, so the same learning-rate schedule).
+        let first = try trainer(b, family: family, config: config, data: data, spec: "toy:ring8", steps: 2 * n)
+        #expect(try first.train(shouldStop: { first.step >= n }) == .interrupted(step: n, checkpoint: first.folder.checkpointsURL
+            .appendingPathComponent(Checkpoints.fileName(step: n))))
+        let second = try trainer(b, family: family, config: config, data: data, spec: "toy:ring8", steps: 2 * n, create: false)
         let message = try second.resumeIfPossible()
         #expect(message?.contains("step \(n)") == true)
         _ = try second.train()
@@ -70,6 +97,36 @@ import Testing
         for key in x.keys {
             #expect(x[key]!.scalars == y[key]!.scalars, "\(family): \(key) differs after resume")
         }
+        if family == "cyclegan" {
+            #expect(x.keys.contains("pool_a.images") && x.keys.contains("pool_b.images"))
+        }
+    }
+
+    /// Run folders written before the model seam (gan and wgan-gp, EMA on; format-1 training
+    /// state) still sample the same images and resume to the same weights as the old build did.
+    @Test(arguments: ["gan", "wgan-gp"])
+    func oldRunFoldersSampleAndResume(family: String) throws {
+        let fixture = Fixture.directory.appendingPathComponent("runs/\(family)-toy-v1")
+        let copy = temporaryRunFolder("old-\(family)")
+        defer { try? FileManager.default.removeItem(at: copy.url) }
+        try FileManager.default.copyItem(at: fixture, to: copy.url)
+        func samples(_ path: String) throws -> [Float] {
+            let model = try TrainedRun(path: path).latentModel(for: "sample")
+            return model.generate(model.latents(count: 16, seed: 9)).scalars
+        }
+        func expected(_ step: Int) throws -> [Float] {
+            let array = try NumPy.read(Fixture.directory.appendingPathComponent("runs/\(family)-toy-v1-expected-step\(step).npy").path)
+            guard case .float32(let values) = array.values else { throw ModelError.run("expected float32 samples") }
+            return values
+        }
+        #expect(try samples(copy.url.path) == expected(6))
+        var saved = try copy.readConfig()
+        saved.run.steps = 8
+        let dataset = try saved.run.data.load(DataLoadOptions(seed: saved.run.seed))
+        let trainer = try Trainer(run: saved.run, model: saved.model, dataset: dataset, folder: copy)
+        #expect(try trainer.resumeIfPossible()?.contains("step 6") == true)
+        _ = try trainer.train()
+        #expect(try samples(copy.url.path) == expected(8))
     }
 
     /// A torn newest checkpoint is skipped and the previous one used; a mismatched one is an error.
