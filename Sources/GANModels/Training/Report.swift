@@ -33,13 +33,28 @@ public enum RunReport {
             }
         }
         var charts: [String] = []
-        let groups: [(String, [(String, String)])] = [
-            ("Losses", [("loss_d", "D loss"), ("loss_g", "G loss")]),
-            ("Discriminator outputs", [("d_real", "D(x)"), ("d_fake", "D(G(z))")]),
-            ("Critic gradient norm at interpolates (WGAN-GP; target 1)", [("gp_norm", "‖∇D(x̂)‖")]),
-            ("Weight-gradient norms", [("grad_norm_d", "|∇D|"), ("grad_norm_g", "|∇G|")]),
-            ("Throughput (images/s)", [("images_per_second", "images/s")]),
+        // Every numeric series a family logged: the known ones grouped, losses, D outputs and
+        // gradient norms by prefix, anything else on a chart of its own.
+        let labels = ["loss_d": "D loss", "loss_g": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))",
+                      "gp_norm": "‖∇D(x̂)‖", "grad_norm_d": "|∇D|", "grad_norm_g": "|∇G|", "images_per_second": "images/s"]
+        var keys: [String] = []
+        for m in metrics where m["eval"] == nil {
+            for (key, value) in m where value is NSNumber && !keys.contains(key) && !["step", "epoch", "elapsed_s"].contains(key) {
+                keys.append(key)
+            }
+        }
+        keys.sort()
+        func named(_ selected: [String]) -> [(String, String)] { selected.map { ($0, labels[$0] ?? $0) } }
+        let prefixed = { (prefix: String) in keys.filter { $0.hasPrefix(prefix) } }
+        var groups: [(String, [(String, String)])] = [
+            ("Losses", named(["loss_d", "loss_g"].filter(keys.contains) + prefixed("loss_").filter { $0 != "loss_d" && $0 != "loss_g" })),
+            ("Discriminator outputs", named(prefixed("d_"))),
+            ("Critic gradient norm at interpolates (WGAN-GP; target 1)", named(prefixed("gp_norm"))),
+            ("Weight-gradient norms", named(prefixed("grad_norm"))),
+            ("Throughput (images/s)", named(["images_per_second"])),
         ]
+        let charted = Set(groups.flatMap { $0.1.map(\.0) })
+        groups += keys.filter { !charted.contains($0) }.map { ($0, named([$0])) }
         for (name, keys) in groups {
             let lines = keys.map { (label: $0.1, points: series($0.0)) }.filter { !$0.points.isEmpty }
             if !lines.isEmpty { charts.append(chart(title: name, lines: lines)) }
@@ -77,7 +92,7 @@ public enum RunReport {
             table { border-collapse: collapse; font-size: 13px; } td { padding: 2px 10px; border-bottom: 1px solid #eee; }
             </style></head><body>
             <h1>\(escape(title))</h1>
-            <p>Run folder <code>\(escape(folder.url.path))</code> — \(metrics.filter { $0["loss_d"] != nil }.count) logged steps, \(metrics.filter { $0["eval"] != nil }.count) evaluations, \(samples.count) sample grids.</p>
+            <p>Run folder <code>\(escape(folder.url.path))</code> — \(metrics.filter { $0["images_per_second"] != nil }.count) logged steps, \(metrics.filter { $0["eval"] != nil }.count) evaluations, \(samples.count) sample grids.</p>
             <h2>Metrics</h2>
             <div class="charts">\(charts.isEmpty ? "<p>No metrics logged yet.</p>" : charts.joined(separator: "\n"))</div>
             \(evaluations.isEmpty ? "" : "<h2>Evaluation</h2>\n<div class=\"charts\">\(evaluations.joined(separator: "\n"))</div>")
