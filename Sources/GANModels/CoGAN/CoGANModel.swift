@@ -48,6 +48,12 @@ public final class CoGANModel: LatentModel {
             + (ema.map { [.average("ema", $0)] } ?? [])
     }
 
+    /// Parameters of the pair, each shared one once, and of two separate GANs of the same networks.
+    public var parameterCounts: (coupled: Int, separate: Int) {
+        let shared = generators.shared.parameterCount + discriminators.shared.parameterCount
+        return (parameterCount, parameterCount + shared)
+    }
+
     public var latentDimension: Int { settings.latentDimension }
     public var classCount: Int { 0 }
     public var dataShape: [Int] { settings.dataShape }
