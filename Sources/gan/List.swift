@@ -37,6 +37,7 @@ struct List: ParsableCommand {
           npy:FILE[,LABELS]         a NumPy array of samples (and labels)
           toy:ring8, toy:grid25     2-D Gaussian mixtures (no data needed)
           SPEC@CLASS[,CLASS...]     keep only some classes, e.g. fashion-mnist@sneaker
+          SPEC|negative, SPEC|edges the images' negatives or edge maps (CoGAN's domain B), e.g. fashion-mnist|negative
 
         Losses (--loss): \(AdversarialLoss.allCases.map(\.rawValue).joined(separator: ", "))
 

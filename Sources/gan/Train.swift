@@ -244,8 +244,8 @@ struct Train: ParsableCommand {
         }
 
         let stop = StopFlag()
-        let source = stop.install()
-        defer { source.cancel() }
+        let sources = stop.install()
+        defer { sources.forEach { $0.cancel() } }
         let outcome = try trainer.train(shouldStop: { stop.isSet })
         switch outcome {
         case .completed(let checkpoint):
@@ -366,25 +366,30 @@ func installFashionMNIST() throws {
     }
 }
 
-/// Set by SIGINT (Ctrl-C); the training loop checks it between steps. A second Ctrl-C exits at once.
+/// Set by SIGINT (Ctrl-C) or SIGTERM (`kill`, `timeout`, schedulers); the training loop checks
+/// it between steps and writes a checkpoint. A second signal exits at once.
 final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
 
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 
-    func install() -> DispatchSourceSignal {
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { [self] in
-            lock.lock()
-            let again = value
-            value = true
-            lock.unlock()
-            if again { _exit(130) }
-            FileHandle.standardError.write(Data("\nstopping after this step: writing a checkpoint (Ctrl-C again to quit at once)\n".utf8))
+    /// Handles SIGINT and SIGTERM until the returned sources are cancelled.
+    func install() -> [DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in
+                lock.lock()
+                let again = value
+                value = true
+                lock.unlock()
+                if again { _exit(130) }
+                let name = number == SIGINT ? "Ctrl-C" : "SIGTERM"
+                FileHandle.standardError.write(Data("\n\(name): stopping after this step and writing a checkpoint (signal again to quit at once)\n".utf8))
+            }
+            source.resume()
+            return source
         }
-        source.resume()
-        return source
     }
 }
