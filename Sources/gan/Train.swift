@@ -314,7 +314,8 @@ struct Train: ParsableCommand {
             settings["reference_count"] = reference.count
         }
         let hook = TrainingEvaluation(every: every, settings: settings) { model in
-            try evaluator.evaluate(images(model as! any LatentModel), reference: reference).values
+            guard let model = model as? any LatentModel else { throw ValidationError("--eval-every: the model does not generate from latents") }
+            return try evaluator.evaluate(images(model), reference: reference).values
         }
         return (hook, summary)
     }

@@ -84,7 +84,7 @@ public final class AdversarialModel: LatentModel {
                 penaltyNorm = norm
             }
             let lossValue = try context.finiteValue(of: loss, "the discriminator loss")
-            let grads = gradients(of: loss, wrt: dParameters.map(\.value))
+            let grads = context.time("d_backward") { gradients(of: loss, wrt: dParameters.map(\.value)) }
             if k == objective.discriminatorSteps - 1 {
                 metrics.loss("loss_d", lossValue, label: "loss D")
                 if context.measure {
@@ -112,7 +112,7 @@ public final class AdversarialModel: LatentModel {
         }
         let loss = objective.loss.generatorLoss(fake: discriminator.score(fake, labels: labels))
         metrics.loss("loss_g", try context.finiteValue(of: loss, "the generator loss"), label: "G")
-        let grads = gradients(of: loss, wrt: generator.parameters().map(\.value))
+        let grads = context.time("g_backward") { gradients(of: loss, wrt: generator.parameters().map(\.value)) }
         if context.measure { metrics.measure("grad_norm_g", gradientNorm(grads), label: "|∇G|") }
         context.apply(grads, to: generatorOptimizer)
         ema?.update()

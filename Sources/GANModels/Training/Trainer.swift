@@ -145,7 +145,7 @@ public final class Trainer {
             let context = StepContext(step: step, totalSteps: run.steps, measure: measure, rng: rng, source: batches)
             context.gradientHook = gradientHook
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let metrics: StepMetrics
+            var metrics: StepMetrics
             do {
                 metrics = try model.trainingStep(context)
             } catch ModelError.nonFinite(let what) {
@@ -157,6 +157,11 @@ public final class Trainer {
             }
             rng = context.rng
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            if measure {
+                for (phase, time) in context.phaseSeconds.sorted(by: { $0.key < $1.key }) {
+                    metrics.measure("time_\(phase)_ms", Float(time * 1000), label: "\(phase) ms")
+                }
+            }
             step += 1
             window.add(metrics, seconds: seconds)
             if measure {
