@@ -140,6 +140,13 @@ public struct FamilyOptionValues: Equatable, Sendable {
         if let lr = try float("lr-d", positive, { $0 > 0 }) { for i in discriminators.indices { discriminators[i].learningRate = lr } }
     }
 
+    /// The same for a family with one generator and one discriminator optimiser.
+    public func applyLearningRates(generator: inout OptimizerSettings, discriminator: inout OptimizerSettings) throws {
+        var (g, d) = ([generator], [discriminator])
+        try applyLearningRates(generators: &g, discriminators: &d)
+        (generator, discriminator) = (g[0], d[0])
+    }
+
     /// `--ema`: a decay in (0, 1).
     public func emaDecay() throws -> Float? { try float("ema", "in (0, 1)") { $0 > 0 && $0 < 1 } }
 

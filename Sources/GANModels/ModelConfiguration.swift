@@ -36,6 +36,16 @@ public struct DataRequirements: Equatable, Sendable {
     }
 }
 
+extension ModelConfiguration {
+    /// Checks that a two-domain family got two data sets of `shape` images.
+    func requireTwoDomains(_ data: [Dataset], of shape: [Int], family: String) throws {
+        guard data.count == 2 else { throw ModelError.dataMismatch("\(family) needs two data sets, --data and --data-b") }
+        for d in data where d.sampleShape != shape {
+            throw ModelError.dataMismatch("\(family) needs images \(shape); '\(d.name)' has samples of shape \(d.sampleShape)")
+        }
+    }
+}
+
 /// Decodes a config, turning a decoding failure into a one-line message.
 func decodeConfig<C: ModelConfiguration>(_ type: C.Type, from data: Data, family: String) throws -> C {
     do {

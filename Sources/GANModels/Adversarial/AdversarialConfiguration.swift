@@ -45,9 +45,9 @@ extension AdversarialConfiguration {
 
     /// Applies `--lr`, `--lr-g`, `--lr-d`, `--latent-dim` and `--ema`.
     mutating func applyShared(_ options: FamilyOptionValues) throws {
-        var (g, d) = ([generatorOptimizer], [discriminatorOptimizer])
-        try options.applyLearningRates(generators: &g, discriminators: &d)
-        (generatorOptimizer, discriminatorOptimizer) = (g[0], d[0])
+        var (g, d) = (generatorOptimizer, discriminatorOptimizer)
+        try options.applyLearningRates(generator: &g, discriminator: &d)
+        (generatorOptimizer, discriminatorOptimizer) = (g, d)
         if let n = try options.latentDimension() { network.latentDimension = n }
         if let decay = try options.emaDecay() { emaDecay = decay }
     }

@@ -20,9 +20,7 @@ public struct CoGANConfig: ModelConfiguration, Equatable {
                                            discriminatorOptimizer: .adam(2e-4, 0.5, 0.999), emaDecay: nil)
 
     public mutating func apply(_ options: FamilyOptionValues) throws {
-        var (g, d) = ([generatorOptimizer], [discriminatorOptimizer])
-        try options.applyLearningRates(generators: &g, discriminators: &d)
-        (generatorOptimizer, discriminatorOptimizer) = (g[0], d[0])
+        try options.applyLearningRates(generator: &generatorOptimizer, discriminator: &discriminatorOptimizer)
         if let loss = try options.choice("loss", as: AdversarialLoss.self) { self.loss = loss }
         if let n = try options.latentDimension() { network.latentDimension = n }
         if let decay = try options.emaDecay() { emaDecay = decay }
@@ -33,10 +31,7 @@ public struct CoGANConfig: ModelConfiguration, Equatable {
     }
 
     public mutating func adapt(to data: [Dataset]) throws {
-        guard data.count == 2 else { throw ModelError.dataMismatch("cogan needs two data sets, --data and --data-b") }
-        for d in data where d.sampleShape != network.dataShape {
-            throw ModelError.dataMismatch("cogan needs images \(network.dataShape); '\(d.name)' has samples of shape \(d.sampleShape)")
-        }
+        try requireTwoDomains(data, of: network.dataShape, family: "cogan")
     }
 
     public func makeModel(using rng: inout RandomGenerator) throws -> any TrainableModel {

@@ -70,9 +70,7 @@ public struct CycleGANConfig: ModelConfiguration, Equatable {
                                                               discriminatorWidth: 64, discriminatorLayers: 3))
 
     public mutating func apply(_ options: FamilyOptionValues) throws {
-        var (g, d) = ([generatorOptimizer], [discriminatorOptimizer])
-        try options.applyLearningRates(generators: &g, discriminators: &d)
-        (generatorOptimizer, discriminatorOptimizer) = (g[0], d[0])
+        try options.applyLearningRates(generator: &generatorOptimizer, discriminator: &discriminatorOptimizer)
         if let w = try options.float("cycle-weight", "non-negative", { $0 >= 0 }) { cycleWeight = w }
         if let w = try options.float("identity-weight", "non-negative", { $0 >= 0 }) { identityWeight = w }
         if let n = try options.int("pool-size", "0 or more", { $0 >= 0 }) { poolSize = n }
@@ -83,10 +81,7 @@ public struct CycleGANConfig: ModelConfiguration, Equatable {
     }
 
     public mutating func adapt(to data: [Dataset]) throws {
-        guard data.count == 2 else { throw ModelError.dataMismatch("cyclegan needs two data sets, --data and --data-b") }
-        for d in data where d.sampleShape != network.imageShape {
-            throw ModelError.dataMismatch("cyclegan needs images \(network.imageShape); '\(d.name)' has samples of shape \(d.sampleShape)")
-        }
+        try requireTwoDomains(data, of: network.imageShape, family: "cyclegan")
     }
 
     public func makeModel(using rng: inout RandomGenerator) throws -> any TrainableModel {
