@@ -231,12 +231,7 @@ struct Train: ParsableCommand {
                       + "batch \(run.batchSize), steps \(trainer.step) → \(run.steps), seed \(run.seed)"
                       + (run.schedule == .constant ? "" : ", lr decay \(run.schedule.summary)"))
         for line in config.summaryLines { reporter.line("  " + line) }
-        if let cogan = trainer.model as? CoGANModel {
-            let counts = cogan.parameterCounts
-            reporter.line("  parameters: \(counts.coupled) (two separate GANs of these networks: \(counts.separate))")
-        } else {
-            reporter.line("  parameters: \(trainer.model.networks.map { "\($0.name) \($0.module.parameterCount)" }.joined(separator: ", "))")
-        }
+        reporter.line("  " + trainer.model.parameterSummary)
         reporter.line("  run folder: \(folder.url.path)")
         if let evaluation {
             trainer.evaluation = evaluation.hook

@@ -54,6 +54,10 @@ public final class CoGANModel: LatentModel {
         return (parameterCount, parameterCount + shared)
     }
 
+    public var parameterSummary: String {
+        "parameters: \(parameterCounts.coupled) (two separate GANs of these networks: \(parameterCounts.separate))"
+    }
+
     public var latentDimension: Int { settings.latentDimension }
     public var classCount: Int { 0 }
     public var dataShape: [Int] { settings.dataShape }

@@ -26,6 +26,8 @@ public protocol TrainableModel: AnyObject {
     func trainingStep(_ context: StepContext) throws -> StepMetrics
     /// The picture for `samples/step-N.png`, from inputs fixed for the whole run.
     func samplePicture(_ inputs: PreviewInputs) -> SamplePicture
+    /// One line on the model's size for the start of a run (default: parameters per network).
+    var parameterSummary: String { get }
 }
 
 extension TrainableModel {
@@ -45,6 +47,10 @@ extension TrainableModel {
         }
         for part in parts { try part.check(state.entries(withPrefix: part.prefix + "."), source) }
         for part in parts { try part.load(state.entries(withPrefix: part.prefix + "."), source) }
+    }
+
+    public var parameterSummary: String {
+        "parameters: " + networks.map { "\($0.name) \($0.module.parameterCount)" }.joined(separator: ", ")
     }
 
     /// The number of trainable values in all networks, each shared parameter counted once.
