@@ -89,6 +89,7 @@ latent wgan wgan "" --data fashion-mnist $small
 latent wgan-gp wgan-gp "" --data fashion-mnist $small
 latent wgan-gp-toy wgan-gp "" --data toy:ring8 $small
 translated cyclegan --data fashion-mnist@sneaker --data-b fashion-mnist@ankle-boot --steps 2 --batch-size 2
+latent cogan cogan "" --data fashion-mnist --data-b 'fashion-mnist|edges' $small
 latent cogan-ema cogan "" --data fashion-mnist --data-b 'fashion-mnist|negative' $small --ema 0.99
 
 echo "$passed passed, $failed failed${failures:+: ${failures[*]}}"
