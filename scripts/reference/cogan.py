@@ -115,7 +115,8 @@ def network_settings(model_config):
 
 def build(model_config):
     """The modules of a CoGAN run by checkpoint prefix: ``generators``, ``discriminators`` and,
-    unless the config says ``"emaDecay": null``, ``ema`` (a copy of the generators)."""
+    when the config has a non-null ``emaDecay``, ``ema`` (a copy of the generators). A run
+    without EMA has no ``emaDecay`` in its config.json: Swift leaves nil optionals out."""
     settings = network_settings(model_config)
     generators = CoGANGenerators(settings)
     discriminators = CoGANDiscriminators(settings)
@@ -123,6 +124,6 @@ def build(model_config):
         dcgan_init(generators)
         dcgan_init(discriminators)
     modules = {"generators": generators, "discriminators": discriminators}
-    if not ("emaDecay" in model_config and model_config["emaDecay"] is None):
+    if model_config.get("emaDecay") is not None:
         modules["ema"] = copy.deepcopy(generators)
     return modules
