@@ -16,8 +16,8 @@ struct Translate: ParsableCommand {
         --target-class the share of translations the bundled Fashion-MNIST classifier puts in that class.
 
         Examples:
-          gan translate --run runs/cyclegan-fashion28 --direction a2b --input fashion-mnist:test@sneaker --out boots.png
-          gan translate --run runs/cyclegan-fashion28 --direction b2a --input photos/ --out translated/
+          gan translate --run runs/cyclegan-grey28 --direction a2b --input fashion-mnist:test@sneaker --out boots.png
+          gan translate --run runs/cyclegan-grey28 --direction b2a --input photos/ --out translated/
           gan translate --run RUN --direction a2b --input fashion-mnist:test@sneaker --count 1000 \\
               --target-class ankle-boot --out grid.png --save-array x.npy
         """

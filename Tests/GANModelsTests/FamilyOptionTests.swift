@@ -22,7 +22,7 @@ import Testing
                                               family: WGANFamily.self))
         #expect(wgan.clip == 0.05 && wgan.criticSteps == 3)
         #expect(wgan.criticOptimizer.learningRate == 3e-4 && wgan.generatorOptimizer.learningRate == 1e-4)
-        var cycle = CycleGANConfig.fashion28
+        var cycle = CycleGANConfig.grey28
         try cycle.apply(try FamilyOptionValues(arguments: ["--lr", "1e-3", "--lr-d", "5e-4", "--pool-size", "0"], family: CycleGANFamily.self))
         #expect(cycle.generatorOptimizer.learningRate == 1e-3 && cycle.discriminatorOptimizer.learningRate == 5e-4)
         #expect(cycle.poolSize == 0)

@@ -44,7 +44,7 @@ import Testing
             return (c, tinyImages())
         case "cyclegan":
             // Pools of 3 with batches of 16: from the first step on, the pools replace at random.
-            var c = CycleGANConfig.fashion28
+            var c = CycleGANConfig.grey28
             c.network = CycleGANNetworkSettings(channels: 1, imageSize: 8, generatorWidth: 2, residualBlocks: 1,
                                                 discriminatorWidth: 2, discriminatorLayers: 1)
             c.poolSize = 3

@@ -1,46 +1,67 @@
 import GANLayers
 import GANTensor
 
-/// CycleGAN's ResNet generator (Zhu et al. 2017, after Johnson et al. 2016), built as
-/// `ResnetGenerator` of `pytorch-CycleGAN-and-pix2pix` (`networks.py`) so that its state_dict
-/// names match (`model.1.weight`, `model.10.conv_block.5.weight`, …):
+/// CycleGAN's ResNet generator (Zhu et al. 2017, after Johnson et al.), built exactly as
+/// `ResnetGenerator` of `junyanz/pytorch-CycleGAN-and-pix2pix` with InstanceNorm (so every
+/// convolution before a norm has a bias), reflection padding, transposed convolutions up and
+/// no dropout, under the same state_dict names:
 ///
 /// ```text
-/// model.0–3    ReflectionPad2d(3), Conv2d(C, w, 7), InstanceNorm2d, ReLU          c7s1-w
-/// model.4–9    2 × [Conv2d(k3, s2, p1), InstanceNorm2d, ReLU]                     d2w, d4w
-/// model.10…    B × ResnetBlock(4w)                                                 R4w
-///              2 × [ConvTranspose2d(k3, s2, p1, output_padding 1), IN, ReLU]      u2w, uw
-///              ReflectionPad2d(3), Conv2d(w, C, 7), Tanh                           c7s1-C
+/// model.0      ReflectionPad2d(3)
+/// model.1      Conv2d(C, g, 7)                          // [g, C, 7, 7]      S
+/// model.2–3    InstanceNorm2d(g), ReLU
+/// model.4      Conv2d(g, 2g, 3, stride 2, padding 1)    // [2g, g, 3, 3]     S/2
+/// model.5–6    InstanceNorm2d(2g), ReLU
+/// model.7      Conv2d(2g, 4g, 3, stride 2, padding 1)   // [4g, 2g, 3, 3]    S/4
+/// model.8–9    InstanceNorm2d(4g), ReLU
+/// model.10 …   B × CycleGANResidualBlock(4g)            // model.10.conv_block.1.weight, …
+/// model.10+B   ConvTranspose2d(4g, 2g, 3, stride 2, padding 1, output padding 1)  // [4g, 2g, 3, 3]  S/2
+///              InstanceNorm2d(2g), ReLU
+/// model.13+B   ConvTranspose2d(2g, g, 3, 2, 1, 1)       // [2g, g, 3, 3]     S
+///              InstanceNorm2d(g), ReLU
+/// model.16+B   ReflectionPad2d(3)
+/// model.17+B   Conv2d(g, C, 7)                          // [C, g, 7, 7]
+/// model.18+B   Tanh
 /// ```
-/// Convolutions have biases (InstanceNorm without affine parameters follows each).
-/// Shapes: `[N, C, S, S]` → `[N, C, S, S]`, S a multiple of 4.
+///
+/// with `g = ngf`, `B = n_blocks`. Weights are drawn as the reference's `init_weights`
+/// (`normal`, gain 0.02): convolution weights N(0, 0.02²), biases 0.
+/// Shapes: `[N, C, S, S]` → `[N, C, S, S]` in [−1, 1].
 public final class CycleGANGenerator: Module, UnaryLayer {
     public let settings: CycleGANNetworkSettings
-    /// The layers, numbered as the reference numbers them.
+    /// The layers, named as in PyTorch (`model.1.weight`, `model.10.conv_block.1.weight`, …).
     public let model: Sequential
 
+    /// A generator for `settings`, initialised from `rng` as the reference does.
     public init(settings: CycleGANNetworkSettings, using rng: inout RandomGenerator) {
         self.settings = settings
-        let c = settings.channels, w = settings.generatorWidth
-        var layers: [any UnaryLayer] = [
-            Pad2d(3, mode: .reflect),
-            Conv2d(inputChannels: c, outputChannels: w, kernelSize: 7, using: &rng),
-            InstanceNorm2d(features: w), ReLU(),
-        ]
-        for i in 0..<2 {
-            let m = 1 << i
-            layers += [Conv2d(inputChannels: w * m, outputChannels: w * m * 2, kernelSize: 3, stride: 2, padding: 1, using: &rng),
-                       InstanceNorm2d(features: w * m * 2), ReLU()]
+        let c = settings.channels, g = settings.generatorWidth
+        model = Sequential {
+            Pad2d(3, mode: .reflect)
+            Conv2d(inputChannels: c, outputChannels: g, kernelSize: 7, using: &rng)
+            InstanceNorm2d(features: g)
+            ReLU()
+            for m in [1, 2] {   // two stride-2 downs: g → 2g → 4g
+                Conv2d(inputChannels: g * m, outputChannels: g * m * 2, kernelSize: 3, stride: 2, padding: 1, using: &rng)
+                InstanceNorm2d(features: g * m * 2)
+                ReLU()
+            }
+            for _ in 0..<settings.residualBlocks {
+                CycleGANResidualBlock(channels: 4 * g, using: &rng)
+            }
+            for m in [4, 2] {   // two stride-2 ups: 4g → 2g → g
+                ConvTranspose2d(inputChannels: g * m, outputChannels: g * m / 2, kernelSize: 3, stride: 2, padding: 1,
+                                outputPadding: 1, using: &rng)
+                InstanceNorm2d(features: g * m / 2)
+                ReLU()
+            }
+            Pad2d(3, mode: .reflect)
+            Conv2d(inputChannels: g, outputChannels: c, kernelSize: 7, using: &rng)
+            Tanh()
         }
-        for _ in 0..<settings.residualBlocks { layers.append(CycleGANResidualBlock(channels: 4 * w, using: &rng)) }
-        for i in 0..<2 {
-            let m = 1 << (2 - i)
-            layers += [ConvTranspose2d(inputChannels: w * m, outputChannels: w * m / 2, kernelSize: 3, stride: 2, padding: 1,
-                                       outputPadding: 1, using: &rng),
-                       InstanceNorm2d(features: w * m / 2), ReLU()]
-        }
-        layers += [Pad2d(3, mode: .reflect), Conv2d(inputChannels: w, outputChannels: c, kernelSize: 7, using: &rng), Tanh()]
-        model = Sequential(layers: layers)
+        super.init()
+        // The reference's init_weights('normal', 0.02); InstanceNorm has no parameters.
+        Initializer.dcgan(self, using: &rng)
     }
 
     public override func visitChildren(_ v: ModuleVisitor) { v.module("model", model) }
@@ -50,39 +71,11 @@ public final class CycleGANGenerator: Module, UnaryLayer {
         return CycleGANGenerator(settings: settings, using: &rng)
     }
 
+    /// Translates images `[N, C, S, S]` (in [−1, 1]) to the other domain: `[N, C, S, S]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(Array(x.shape.dropFirst()) == settings.imageShape,
-                     "CycleGANGenerator: expected [N] + \(settings.imageShape), got \(x.shape)")
+        let c = settings.channels, s = settings.imageSize
+        precondition(x.rank == 4 && x.shape[1] == c && x.shape[2] == s && x.shape[3] == s,
+                     "CycleGANGenerator: expected [N, \(c), \(s), \(s)], got \(x.shape)")
         return model(x)
     }
-}
-
-/// `ResnetBlock` of the reference: `x + conv_block(x)` with
-/// `conv_block` = ReflectionPad2d(1), Conv2d(k3), IN, ReLU, ReflectionPad2d(1), Conv2d(k3), IN
-/// (`conv_block.1.weight`, `conv_block.5.weight`). Shapes: `[N, C, H, W]` → the same.
-public final class CycleGANResidualBlock: Module, UnaryLayer {
-    public let channels: Int
-    public let convBlock: Sequential
-
-    public init(channels: Int, using rng: inout RandomGenerator) {
-        self.channels = channels
-        convBlock = Sequential {
-            Pad2d(1, mode: .reflect)
-            Conv2d(inputChannels: channels, outputChannels: channels, kernelSize: 3, using: &rng)
-            InstanceNorm2d(features: channels)
-            ReLU()
-            Pad2d(1, mode: .reflect)
-            Conv2d(inputChannels: channels, outputChannels: channels, kernelSize: 3, using: &rng)
-            InstanceNorm2d(features: channels)
-        }
-    }
-
-    public override func visitChildren(_ v: ModuleVisitor) { v.module("conv_block", convBlock) }
-
-    public override func structuralCopy() -> Module {
-        var rng = RandomGenerator(seed: 0)
-        return CycleGANResidualBlock(channels: channels, using: &rng)
-    }
-
-    public func callAsFunction(_ x: Tensor) -> Tensor { x + convBlock(x) }
 }

@@ -1,78 +1,110 @@
 import GANLayers
 import GANTensor
 
-/// The history of generated images a CycleGAN discriminator is shown (Shrivastava et al.
-/// 2017), as `util/image_pool.py` of the reference: until the pool is full each image is
-/// stored and passed on; after that, with probability ½ an image is swapped for a random
-/// stored one (which is passed on instead), otherwise it is passed on as it is.
+/// The history of generated images that CycleGAN's discriminators are updated with
+/// (Shrivastava et al. 2017), as `ImagePool` of `junyanz/pytorch-CycleGAN-and-pix2pix`
+/// (`util/image_pool.py`) does it, image by image:
 ///
-/// Every draw comes from the trainer's RNG, and the contents are part of the checkpoint
-/// (`images` `[count, C, H, W]` and `count`), so a resumed run queries the same pool.
+/// - while fewer than `capacity` images are stored, the image is stored and returned;
+/// - then, with probability ½ a uniformly chosen stored image is returned and the new one takes
+///   its place; otherwise the new image is returned and the pool is unchanged.
+///
+/// Every draw comes from the generator passed to `query` — the trainer's, so that a resumed
+/// run draws the same numbers — never from one of its own. `stateDict()` holds the stored
+/// images, so a checkpoint restores the pool exactly.
+///
+/// ```swift
+/// let pool = CycleGANImagePool()                          // 50 images, as the paper
+/// let history = pool.query(fakeB.detach(), using: &rng)   // [N, C, H, W] for D_B's fake term
+/// ```
 public final class CycleGANImagePool {
-    /// Images kept at most (0: no pool; every query returns its input).
+    /// The most images kept (the reference's `pool_size`, 50); 0 keeps none and returns the input.
     public let capacity: Int
-    /// The stored images, each `[1, C, H, W]`, detached.
+    /// The stored images, `[C, H, W]` each, in slot order.
     public private(set) var images: [Tensor] = []
 
-    public init(capacity: Int) {
+    /// An empty pool of at most `capacity` images.
+    public init(capacity: Int = 50) {
         precondition(capacity >= 0, "CycleGANImagePool: capacity \(capacity) must not be negative")
         self.capacity = capacity
     }
 
-    /// The batch `[N, C, H, W]` the discriminator sees in place of `batch`.
+    /// The number of stored images.
+    public var count: Int { images.count }
+
+    /// Images for the discriminator's fake term, one per input image, each the input itself or
+    /// an older stored one (see the type's description). Draws, per input image once the pool is
+    /// full, one uniform value and, when it exceeds ½, one slot index.
+    ///
+    /// - Parameters:
+    ///   - batch: Newly generated images `[N, C, H, W]`; the pool keeps them detached.
+    ///   - rng: The trainer's generator.
+    /// - Returns: `[N, C, H, W]`, detached.
     public func query(_ batch: Tensor, using rng: inout RandomGenerator) -> Tensor {
+        precondition(batch.rank == 4, "CycleGANImagePool.query: expected images [N, C, H, W], got \(batch.shape)")
         let fresh = batch.detach()
         guard capacity > 0 else { return fresh }
-        var out: [Tensor] = []
-        for i in 0..<fresh.shape[0] {
-            let image = fresh.slice(axis: 0, start: i, end: i + 1)
+        if let stored = images.first {
+            precondition(Array(batch.shape.dropFirst()) == stored.shape,
+                         "CycleGANImagePool.query: the pool holds \(stored.shape) images, got a batch \(batch.shape)")
+        }
+        var result: [Tensor] = []
+        result.reserveCapacity(batch.shape[0])
+        for i in 0..<batch.shape[0] {
+            let image = fresh.slice(axis: 0, start: i, end: i + 1).reshaped(Array(batch.shape.dropFirst()))
             if images.count < capacity {
                 images.append(image)
-                out.append(image)
+                result.append(image)
             } else if rng.nextUniform() > 0.5 {
-                let j = min(Int(rng.nextUniform() * Float(capacity)), capacity - 1)
-                out.append(images[j])
-                images[j] = image
+                // The reference's `random.randint(0, pool_size - 1)`: a slot in 0..<capacity.
+                let slot = Int(rng.next().multipliedFullWidth(by: UInt64(capacity)).high)
+                result.append(images[slot])
+                images[slot] = image
             } else {
-                out.append(image)
+                result.append(image)
             }
         }
-        return Tensor.concatenate(out, axis: 0)
+        return Tensor.stack(result, axis: 0)
     }
 
-    /// `count` (I64) and, when not empty, `images`.
+    /// The pool's contents: `count` (a scalar, saved as an integer) and, when not empty,
+    /// `images` `[count, C, H, W]` in slot order. Prefix it (`pool_a.`) to put it in a checkpoint.
     public func stateDict() -> StateDict {
         var state = StateDict()
         state.insert("count", Tensor(Float(images.count)), dtype: .int64)
-        if !images.isEmpty { state.insert("images", Tensor.concatenate(images, axis: 0)) }
+        if !images.isEmpty { state.insert("images", Tensor.stack(images, axis: 0)) }
         return state
     }
 
-    /// Restores what `stateDict()` saved, strictly.
-    public func load(stateDict state: StateDict, source: String) throws {
-        let keys = Set(state.keys)
-        guard let countTensor = state["count"], countTensor.count == 1 else {
-            throw CheckpointError.stateMismatch(file: source, missing: ["count"], unexpected: [], misshaped: [])
+    /// Replaces the contents with those of `stateDict` (as `stateDict()` writes them), so the
+    /// pool answers exactly as the saved one would have.
+    ///
+    /// - Throws: `ModelError.checkpoint` when an entry is missing or unexpected, the count is
+    ///   not that of the images, or it exceeds `capacity`; the pool is then unchanged.
+    public func load(stateDict: StateDict, source: String = "state dict") throws {
+        guard let countTensor = stateDict["count"], countTensor.count == 1 else {
+            throw ModelError.checkpoint("\(source): the image pool has no scalar 'count'")
         }
-        let count = Int(countTensor.item)
+        let count = Int(countTensor.scalars[0])
+        let unexpected = stateDict.keys.filter { $0 != "count" && $0 != "images" }
+        guard unexpected.isEmpty else {
+            throw ModelError.checkpoint("\(source): the image pool has unexpected entries \(unexpected)")
+        }
         guard count >= 0, count <= capacity else {
-            throw CheckpointError.unrepresentable(file: source, tensor: "count",
-                                                  reason: "holds \(count) images; the pool keeps 0...\(capacity)")
+            throw ModelError.checkpoint("\(source): the image pool holds \(count) images, expected 0…\(capacity)")
         }
-        let expected: Set<String> = count > 0 ? ["count", "images"] : ["count"]
-        guard keys == expected else {
-            throw CheckpointError.stateMismatch(file: source, missing: expected.subtracting(keys).sorted(),
-                                                unexpected: keys.subtracting(expected).sorted(), misshaped: [])
-        }
-        if count > 0 {
-            let stacked = state["images"]!
-            guard stacked.rank == 4, stacked.shape[0] == count else {
-                throw CheckpointError.unrepresentable(file: source, tensor: "images",
-                                                      reason: "has shape \(stacked.shape); expected [\(count), C, H, W]")
+        guard count > 0 else {
+            guard stateDict["images"] == nil else {
+                throw ModelError.checkpoint("\(source): the image pool has 'images' but a count of 0")
             }
-            images = (0..<count).map { stacked.slice(axis: 0, start: $0, end: $0 + 1) }
-        } else {
             images = []
+            return
         }
+        guard let stored = stateDict["images"], stored.rank == 4, stored.shape[0] == count else {
+            throw ModelError.checkpoint("\(source): the image pool needs 'images' [\(count), C, H, W], got "
+                + (stateDict["images"].map { "\($0.shape)" } ?? "none"))
+        }
+        let shape = Array(stored.shape.dropFirst())
+        images = (0..<count).map { stored.slice(axis: 0, start: $0, end: $0 + 1).reshaped(shape) }
     }
 }

@@ -32,17 +32,13 @@ public final class CycleGANModel: TranslationModel {
     public let cycleWeight: Float
     public let identityWeight: Float
 
-    /// Builds G_ab, G_ba, D_a, D_b in that order from `rng`, with N(0, 0.02) weights.
+    /// Builds G_ab, G_ba, D_a, D_b in that order from `rng` (N(0, 0.02) weights).
     public init(config: CycleGANConfig, using rng: inout RandomGenerator) {
         settings = config.network
         generatorAToB = CycleGANGenerator(settings: settings, using: &rng)
-        Initializer.dcgan(generatorAToB, using: &rng)
         generatorBToA = CycleGANGenerator(settings: settings, using: &rng)
-        Initializer.dcgan(generatorBToA, using: &rng)
         discriminatorA = CycleGANDiscriminator(settings: settings, using: &rng)
-        Initializer.dcgan(discriminatorA, using: &rng)
         discriminatorB = CycleGANDiscriminator(settings: settings, using: &rng)
-        Initializer.dcgan(discriminatorB, using: &rng)
         generatorOptimizer = config.generatorOptimizer.make(generatorAToB.parameters() + generatorBToA.parameters())
         discriminatorOptimizer = config.discriminatorOptimizer.make(discriminatorA.parameters() + discriminatorB.parameters())
         poolA = CycleGANImagePool(capacity: config.poolSize)
