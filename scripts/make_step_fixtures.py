@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Write Tests/Fixtures/step_cogan.safetensors: one whole CoGAN training step in PyTorch (float64),
-for the Swift step-parity test (Tests/GANModelsTests/StepParityTests.swift).
+"""Write Tests/Fixtures/step_cogan.safetensors and step_cyclegan.safetensors: one whole training step
+of CoGAN and of CycleGAN in PyTorch (float64), for the Swift step-parity tests
+(Tests/GANModelsTests/StepParityTests.swift).
 
-The step draws its latents from the trainer's RNG; `SwiftRandom` below is our RandomGenerator
+CoGAN's step draws its latents from the trainer's RNG; `SwiftRandom` below is our RandomGenerator
 (xoshiro256** seeded by SplitMix64, Box-Muller in double precision), so PyTorch gets the very
 latents the Swift step draws from the same seed (the test checks that first).
 
@@ -26,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "reference"))
 sys.path.insert(0, HERE)
 import cogan  # noqa: E402
+import cyclegan  # noqa: E402
 from make_fixtures import Fixture  # noqa: E402
 
 MASK = (1 << 64) - 1
@@ -137,14 +139,62 @@ def cogan_step(fx):
     fx.meta["optimizer"] = json.dumps({"kind": "adam", "learningRate": lr, "beta1": betas[0], "beta2": betas[1]})
 
 
+def cyclegan_step(fx):
+    """CycleGAN's step as cycle_gan_model.py takes it: G (both generators, least squares + cycle
+    + identity) first, then both discriminators on the pre-update fakes (the pools, not yet full,
+    pass them on as they are)."""
+    settings = {"channels": 1, "imageSize": 8, "generatorWidth": 2, "residualBlocks": 1,
+                "discriminatorWidth": 2, "discriminatorLayers": 1}
+    batch, lr, betas, cycle, identity = 3, 2e-4, (0.5, 0.999), 10.0, 0.5
+    torch.manual_seed(2)
+    nets = {k: v.double() for k, v in cyclegan.build(settings, init=True).items()}
+    for prefix, m in nets.items():
+        for name, t in m.state_dict().items():
+            fx.add(f"init.{prefix}.{name}", t)
+    real_a = torch.rand(batch, 1, 8, 8, dtype=torch.float64) * 2 - 1
+    real_b = torch.rand(batch, 1, 8, 8, dtype=torch.float64) * 2 - 1
+    fx.add("real.a", real_a)
+    fx.add("real.b", real_b)
+    g_ab, g_ba, d_a, d_b = nets["generator_a2b"], nets["generator_b2a"], nets["discriminator_a"], nets["discriminator_b"]
+
+    fake_b, fake_a = g_ab(real_a), g_ba(real_b)
+    rec_a, rec_b = g_ba(fake_b), g_ab(fake_a)
+    loss_g = (((d_b(fake_b) - 1) ** 2).mean() + ((d_a(fake_a) - 1) ** 2).mean()
+              + cycle * ((rec_a - real_a).abs().mean() + (rec_b - real_b).abs().mean())
+              + cycle * identity * ((g_ab(real_b) - real_b).abs().mean() + (g_ba(real_a) - real_a).abs().mean()))
+    g_params = {f"generator_a2b.{k}": v for k, v in g_ab.named_parameters()}
+    g_params.update({f"generator_b2a.{k}": v for k, v in g_ba.named_parameters()})
+    grads_g = dict(zip(g_params, torch.autograd.grad(loss_g, list(g_params.values()))))
+    adam_step(g_params, grads_g, lr, betas)
+
+    loss_d_b = 0.5 * (((d_b(real_b) - 1) ** 2).mean() + (d_b(fake_b.detach()) ** 2).mean())
+    loss_d_a = 0.5 * (((d_a(real_a) - 1) ** 2).mean() + (d_a(fake_a.detach()) ** 2).mean())
+    d_params = {f"discriminator_a.{k}": v for k, v in d_a.named_parameters()}
+    d_params.update({f"discriminator_b.{k}": v for k, v in d_b.named_parameters()})
+    grads_d = dict(zip(d_params, torch.autograd.grad(loss_d_a + loss_d_b, list(d_params.values()))))
+    adam_step(d_params, grads_d, lr, betas)
+
+    fx.add("loss_g", loss_g)
+    fx.add("loss_d_a", loss_d_a)
+    fx.add("loss_d_b", loss_d_b)
+    for name, t in list(grads_g.items()) + list(grads_d.items()):
+        fx.add(f"grad.{name}", t)
+    for prefix, m in nets.items():
+        for name, t in m.state_dict().items():
+            fx.add(f"after.{prefix}.{name}", t)
+    fx.meta["settings"] = json.dumps(settings)
+    fx.meta["optimizer"] = json.dumps({"kind": "adam", "learningRate": lr, "beta1": betas[0], "beta2": betas[1]})
+
+
 def main():
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
-    fx = Fixture("step_cogan")
-    cogan_step(fx)
-    out = os.path.join(HERE, "..", "Tests", "Fixtures", "step_cogan.safetensors")
-    fx.write(out)
-    print("wrote", out, os.path.getsize(out), "bytes")
+    for name, make in (("step_cogan", cogan_step), ("step_cyclegan", cyclegan_step)):
+        fx = Fixture(name)
+        make(fx)
+        out = os.path.join(HERE, "..", "Tests", "Fixtures", name + ".safetensors")
+        fx.write(out)
+        print("wrote", out, os.path.getsize(out), "bytes")
 
 
 if __name__ == "__main__":

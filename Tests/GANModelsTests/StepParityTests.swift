@@ -15,8 +15,10 @@ import Testing
 /// are O(1), and D's last bias is a near-cancelling difference of four terms of ~0.5 (6e-5,
 /// carrying float32 rounding of ~1.5e-7, 0.3% of itself); parameters after Adam's first step,
 /// whose size is lr·g/(|g| + ε), to 2e-6 absolute (lr 2e-4: a sign error or a missing term
-/// moves a weight by up to 4e-4). A bias before BatchNorm has no gradient (PyTorch's are ~1e-17,
-/// ours float32 noise that Adam's first step turns into moves of up to lr): those are held to lr.
+/// moves a weight by up to 4e-4). A bias before BatchNorm or InstanceNorm has no gradient
+/// (PyTorch's are ~1e-17, ours float32 noise): its gradient is compared relative to the largest
+/// one, and its value after the step to lr (Adam's first step turns any noise into a move of
+/// up to lr).
 @Suite struct StepParityTests {
     /// The same batches every time.
     final class FixedBatches: BatchSource {
@@ -61,24 +63,71 @@ import Testing
         #expect(relativeError(Tensor(metrics["loss_d"]!), fixture["loss_d"]) <= 1e-4)
         #expect(relativeError(Tensor(metrics["loss_g"]!), fixture["loss_g"]) <= 1e-4)
 
-        for (prefix, module, optimizer) in [("generators", model.generators as Module, model.generatorOptimizer),
-                                            ("discriminators", model.discriminators as Module, model.discriminatorOptimizer)] {
-            let grads = try #require(received[ObjectIdentifier(optimizer)], "\(prefix): no gradients reached the optimiser")
+        try compareAfterStep(fixture, groups: [
+            (model.generatorOptimizer, [("generators", model.generators)]),
+            (model.discriminatorOptimizer, [("discriminators", model.discriminators)]),
+        ], received: received)
+    }
+
+    @Test func cycleganStepMatchesPyTorch() throws {
+        let fixture = try Fixture("step_cyclegan")
+        var config = CycleGANConfig.grey28
+        config.network = try JSONDecoder().decode(CycleGANNetworkSettings.self, from: Data(fixture.metadata["settings"]!.utf8))
+        config.generatorOptimizer = try JSONDecoder().decode(OptimizerSettings.self, from: Data(fixture.metadata["optimizer"]!.utf8))
+        config.discriminatorOptimizer = config.generatorOptimizer
+        var rng = RandomGenerator(seed: 0)
+        let model = try #require(try config.makeModel(using: &rng) as? CycleGANModel)
+        for (name, module) in model.networks {
+            var initial = StateDict()
+            for (key, tensor) in fixture.tensors where key.hasPrefix("init.\(name).") {
+                initial[String(key.dropFirst("init.\(name).".count))] = tensor
+            }
+            try module.load(stateDict: initial, strict: true, source: "init \(name)")
+        }
+        var received: [ObjectIdentifier: [Tensor]] = [:]
+        let context = StepContext(step: 0, totalSteps: 1, measure: false, rng: RandomGenerator(seed: 1),
+                                  source: FixedBatches([fixture["real.a"], fixture["real.b"]]))
+        context.gradientHook = { optimizer, gradients in
+            received[ObjectIdentifier(optimizer)] = gradients
+            return gradients
+        }
+        let metrics = try model.trainingStep(context)
+        for key in ["loss_g", "loss_d_a", "loss_d_b"] {
+            #expect(relativeError(Tensor(metrics[key]!), fixture[key]) <= 1e-4, "\(key)")
+        }
+        try compareAfterStep(fixture, groups: [
+            (model.generatorOptimizer, [("generator_a2b", model.generatorAToB), ("generator_b2a", model.generatorBToA)]),
+            (model.discriminatorOptimizer, [("discriminator_a", model.discriminatorA), ("discriminator_b", model.discriminatorB)]),
+        ], received: received)
+    }
+
+    /// Checks the gradients each optimiser received (in the order of its networks' parameters)
+    /// and every parameter and buffer after the step against `grad.PREFIX.NAME` and
+    /// `after.PREFIX.NAME`, with the tolerances above.
+    func compareAfterStep(_ fixture: Fixture, groups: [(optimizer: Optimizer, networks: [(prefix: String, module: Module)])],
+                          received: [ObjectIdentifier: [Tensor]]) throws {
+        for (optimizer, networks) in groups {
+            let grads = try #require(received[ObjectIdentifier(optimizer)], "\(networks.map(\.prefix)): no gradients reached the optimiser")
+            let named = networks.flatMap { prefix, module in module.namedParameters().map { (prefix, $0.name) } }
+            #expect(named.count == grads.count)
             let largest = grads.map { $0.abs().max().item }.max()!
             var vanishing: Set<String> = []
-            for ((name, _), gradient) in zip(module.namedParameters(), grads) {
+            for ((prefix, name), gradient) in zip(named, grads) {
                 let expected = fixture["grad.\(prefix).\(name)"]
-                if expected.abs().max().item <= 1e-9 * largest { vanishing.insert(name) }
-                let error = relativeError(gradient, expected, scale: 0.01)
+                let vanishes = expected.abs().max().item <= 1e-9 * largest
+                if vanishes { vanishing.insert("\(prefix).\(name)") }
+                let error = relativeError(gradient, expected, scale: vanishes ? largest : 0.01)
                 #expect(error <= 1e-4, "\(prefix).\(name): gradient relative error \(error)")
             }
-            let after = module.stateDict()
-            for key in after.keys {
-                let expected = fixture["after.\(prefix).\(key)"]
-                let difference = (after[key]! - expected).abs().max().item
-                let tolerance: Float = vanishing.contains(key) ? optimizer.learningRate
-                    : key.hasSuffix("running_var") || key.hasSuffix("running_mean") ? 1e-5 : 2e-6
-                #expect(difference <= tolerance, "\(prefix).\(key) after the step: max difference \(difference)")
+            for (prefix, module) in networks {
+                let after = module.stateDict()
+                for key in after.keys {
+                    let expected = fixture["after.\(prefix).\(key)"]
+                    let difference = (after[key]! - expected).abs().max().item
+                    let tolerance: Float = vanishing.contains("\(prefix).\(key)") ? optimizer.learningRate
+                        : key.hasSuffix("running_var") || key.hasSuffix("running_mean") ? 1e-5 : 2e-6
+                    #expect(difference <= tolerance, "\(prefix).\(key) after the step: max difference \(difference)")
+                }
             }
         }
     }
