@@ -59,9 +59,21 @@ public struct Bitmap: Equatable, Sendable {
         }
     }
 
-    /// Reads a PNG of any bit depth and colour type as grey or RGB (alpha dropped).
+    /// Reads a PNG of any bit depth and colour type as grey or RGB; transparency is
+    /// composited onto white.
     public static func readPNG(_ path: String) throws -> Bitmap {
         try decode(path, format: "PNG") { gi_png_read(path, &$0, $1, $2) }
+    }
+
+    /// Decodes a PNG held in memory (an emoji font's bitmap), as `readPNG` does a file.
+    ///
+    /// - Parameter source: what errors name as the origin of the bytes.
+    public init(pngData data: [UInt8], source: String) throws {
+        self = try data.withUnsafeBufferPointer { bytes in
+            try Bitmap.decode(source, format: "PNG", checksFile: false) {
+                gi_png_read_memory(bytes.baseAddress, bytes.count, &$0, $1, $2)
+            }
+        }
     }
 
     /// Reads a JPEG as grey or RGB. A file cut short is an error.
@@ -70,12 +82,12 @@ public struct Bitmap: Equatable, Sendable {
     }
 
     private static func decode(
-        _ path: String, format: String,
+        _ path: String, format: String, checksFile: Bool = true,
         _ call: (inout gi_image, UnsafeMutablePointer<CChar>, Int) -> Int32
     ) throws -> Bitmap {
         var image = gi_image()
         if let failure = FileIO.callCWithStatus({ call(&image, $0, $1) }) {
-            let kind: DataError.Kind = !FileIO.exists(path) ? .notFound : (failure.status == -2 ? .unsupported : .malformed)
+            let kind: DataError.Kind = checksFile && !FileIO.exists(path) ? .notFound : (failure.status == -2 ? .unsupported : .malformed)
             throw DataError(kind, path: path, "expected a readable \(format) image: \(failure.message)")
         }
         defer { gi_free(image.pixels) }
@@ -137,6 +149,17 @@ public struct Bitmap: Equatable, Sendable {
         return Bitmap(width: w, height: h, channels: channels,
                       pixels: PixelKernels.crop(pixels, width: width, channels: channels,
                                                 left: (width - w) / 2, top: (height - h) / 2, toWidth: w, height: h))
+    }
+
+    /// This image centred on a square canvas of its longer side, the margins filled with
+    /// `fill` (255: white) — so a resize keeps the aspect and crops nothing.
+    public func paddedToSquare(fill: UInt8 = 255) -> Bitmap {
+        let side = Swift.max(width, height)
+        if width == height { return self }
+        return Bitmap(width: side, height: side, channels: channels,
+                      pixels: PixelKernels.pad(pixels, width: width, height: height, channels: channels,
+                                               left: (side - width) / 2, top: (side - height) / 2,
+                                               toWidth: side, height: side, fill: fill))
     }
 
     /// A `size`×`size` image: the shorter side resized to `size` (aspect kept), then the centre

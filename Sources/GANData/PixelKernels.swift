@@ -155,6 +155,25 @@ enum PixelKernels {
         return out
     }
 
+    /// Interleaved pixels placed at (`left`, `top`) on a `newWidth`×`newHeight` canvas filled
+    /// with `fill` (one byte for every channel).
+    static func pad(
+        _ pixels: [UInt8], width: Int, height: Int, channels: Int,
+        left: Int, top: Int, toWidth newWidth: Int, height newHeight: Int, fill: UInt8
+    ) -> [UInt8] {
+        var out = [UInt8](repeating: fill, count: newWidth * newHeight * channels)
+        let rowBytes = width * channels
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<height {
+                    (dst.baseAddress! + ((top + y) * newWidth + left) * channels)
+                        .update(from: src.baseAddress! + y * rowBytes, count: rowBytes)
+                }
+            }
+        }
+        return out
+    }
+
     /// Resamples interleaved pixels with a triangle (bilinear) filter widened by the scale
     /// when shrinking, so downsizing averages instead of aliasing (Pillow's BILINEAR resize).
     static func resize(

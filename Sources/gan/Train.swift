@@ -334,32 +334,12 @@ func loadData(_ spec: DataSpec, requirements: DataRequirements, seed: UInt64, sp
     return try spec.load(options)
 }
 
+/// Installs Debian's `dataset-fashion-mnist` as root, or says how (and how to point at a folder).
 func installFashionMNIST() throws {
-    let how = """
-        Fashion-MNIST is not installed (expected \(DataSpec.debianFashionMNISTDirectory)). Install Debian's package:
-          sudo apt-get install dataset-fashion-mnist
-        or pass --data fashion-mnist:DIR with a folder holding train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz.
-        """
-    guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/apt-get") else {
-        throw ModelError.run(how)
-    }
-    print("Fashion-MNIST is not installed; installing Debian's dataset-fashion-mnist with apt-get ...")
-    func aptGet(_ arguments: [String]) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/apt-get")
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["DEBIAN_FRONTEND"] = "noninteractive"
-        process.environment = environment
-        do { try process.run() } catch { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }
-    if !aptGet(["install", "-y", "dataset-fashion-mnist"]) {
-        guard aptGet(["update"]), aptGet(["install", "-y", "dataset-fashion-mnist"]) else {
-            throw ModelError.run("apt-get could not install dataset-fashion-mnist.\n" + how)
-        }
-    }
+    try installDebianPackages(["dataset-fashion-mnist"], reason: """
+        Fashion-MNIST is not installed (expected \(DataSpec.debianFashionMNISTDirectory); or pass --data \
+        fashion-mnist:DIR with a folder holding train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz)
+        """)
 }
 
 /// Set by SIGINT (Ctrl-C) or SIGTERM (`kill`, `timeout`, schedulers); the training loop checks

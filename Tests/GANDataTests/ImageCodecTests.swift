@@ -123,7 +123,8 @@ import Testing
 }
 
 /// PNG and JPEG variants our writer never makes (palette, 1-bit, 16-bit, alpha, progressive,
-/// CMYK), made by Pillow and compared with Pillow's own decoding — when Pillow is installed.
+/// CMYK), made by Pillow and compared with Pillow's own decoding (alpha composited onto white)
+/// — when Pillow is installed.
 @Suite struct PillowMadeImageTests {
     @Test func readsEveryVariantAsPillowDoes() throws {
         guard runTool(["python3", "-c", "import PIL, numpy"])?.status == 0 else {
@@ -142,10 +143,14 @@ import Testing
                 im.save(d + name, **kw)
                 np.save(d + name + '.npy', np.ascontiguousarray(expected))
             save('rgb.png', Image.fromarray(rgb), rgb)
-            save('rgba.png', Image.fromarray(np.dstack([rgb, rgb[..., :1]])), rgb)
+            # Alpha is composited onto white: c' = round((c a + 255 (255 - a)) / 255).
+            def on_white(c, a):
+                c, a = c.astype(np.int64), a.astype(np.int64)[..., None] if c.ndim == 3 else a.astype(np.int64)
+                return ((c * a + 255 * (255 - a) + 127) // 255).astype(np.uint8)
+            save('rgba.png', Image.fromarray(np.dstack([rgb, rgb[..., :1]])), on_white(rgb, rgb[..., 0]))
             p = Image.fromarray(rgb).quantize(40)
             save('palette.png', p, np.asarray(p.convert('RGB')))
-            save('grey-alpha.png', Image.fromarray(np.dstack([rgb[..., 0], rgb[..., 1]]), 'LA'), rgb[..., 0])
+            save('grey-alpha.png', Image.fromarray(np.dstack([rgb[..., 0], rgb[..., 1]]), 'LA'), on_white(rgb[..., 0], rgb[..., 1]))
             g16 = (x * 1900 + y * 7).astype(np.uint16)
             save('grey16.png', Image.fromarray(g16), (g16 >> 8).astype(np.uint8))
             bits = Image.fromarray(((x + y) % 3 == 0).astype(np.uint8) * 255).convert('1')

@@ -26,8 +26,13 @@ typedef struct {
 } gi_image;
 
 /// Reads a PNG of any bit depth or colour type as 8-bit grey (grey, grey+alpha) or RGB
-/// (palette, RGB, RGBA). Alpha is dropped, 16-bit samples are reduced to 8 bits.
+/// (palette, RGB, RGBA). Alpha (and tRNS transparency) is composited onto white, 16-bit
+/// samples are reduced to 8 bits.
 int gi_png_read(const char *path, gi_image *image, char *message, size_t messageSize);
+
+/// `gi_png_read` for a PNG held in memory (`size` bytes at `data`), such as an emoji font's
+/// bitmap.
+int gi_png_read_memory(const unsigned char *data, size_t size, gi_image *image, char *message, size_t messageSize);
 
 /// Writes an 8-bit grey (`channels` 1) or RGB (`channels` 3) PNG.
 int gi_png_write(const char *path, const unsigned char *pixels, int width, int height, int channels,
