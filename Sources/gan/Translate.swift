@@ -12,14 +12,17 @@ struct Translate: ParsableCommand {
         Reads the images of --input (a data spec, optionally with :test, a folder, one PNG/JPEG or a .npy),
         resized to the run's image size, and writes their translations: a grid PNG (inputs, translations and,
         with --reconstruct, the way back, one row each) or a folder of PNGs. Prints the mean L1 distance between
-        inputs and translations and between inputs and their reconstructions (the cycle error), and with
-        --target-class the share of translations the bundled Fashion-MNIST classifier puts in that class.
+        inputs and translations and between inputs and their reconstructions (the cycle error); with
+        --paired-with, of translations and of inputs to their true counterparts; with --target-class,
+        the share of translations the bundled Fashion-MNIST classifier puts in that class.
 
         Examples:
           gan translate --run runs/cyclegan-grey28 --direction a2b --input fashion-mnist:test@sneaker --out boots.png
           gan translate --run runs/cyclegan-grey28 --direction b2a --input photos/ --out translated/
           gan translate --run RUN --direction a2b --input fashion-mnist:test@sneaker --count 1000 \\
               --target-class ankle-boot --out grid.png --save-array x.npy
+          gan translate --run RUN --direction a2b --input held-out/medium-light --paired-with held-out/dark \\
+              --out emoji.png
         """
     )
 
@@ -44,6 +47,9 @@ struct Translate: ParsableCommand {
     @Option(help: "A Fashion-MNIST class (name or number): report the share of translations the classifier puts in it.")
     var targetClass: String?
 
+    @Option(help: "The true counterparts of the inputs, in the same order (a data spec or folder, like --input): report the mean L1 of translation and of input to them.")
+    var pairedWith: String?
+
     @Option(help: "Also write the translations [N, C, H, W] as a .npy file.")
     var saveArray: String?
 
@@ -62,7 +68,7 @@ struct Translate: ParsableCommand {
         let model = try trained.translationModel(for: "translate")
         let way = TranslationDirection(rawValue: direction)!
         let shape = way == .aToB ? model.domainShapes.a : model.domainShapes.b
-        let images = try loadImages(shape: shape)
+        let images = try loadImages(input, shape: shape)
         let translated = model.translate(images, direction: way)
         let reconstructed = model.translate(translated, direction: way.reversed)
         let n = images.shape[0]
@@ -70,6 +76,15 @@ struct Translate: ParsableCommand {
         print("translated \(n) images \(way.rawValue) with \(trained.checkpoint.path) (step \(trained.step))")
         print(String(format: "mean L1 |translation − input| %.4f, |reconstruction − input| (cycle) %.4f (values in [−1, 1])",
                      meanL1(translated, images), meanL1(reconstructed, images)))
+        if let pairedWith {
+            let targetShape = way == .aToB ? model.domainShapes.b : model.domainShapes.a
+            let truth = try loadImages(pairedWith, shape: targetShape)
+            guard truth.shape[0] == n else {
+                throw ValidationError("--paired-with \(pairedWith): \(truth.shape[0]) images for \(n) inputs; the counterparts must match the inputs one to one")
+            }
+            print(String(format: "paired: mean L1 |translation − counterpart| %.4f, |input − counterpart| %.4f (%d pairs)",
+                         meanL1(translated, truth), meanL1(images, truth), n))
+        }
         if let targetClass {
             guard shape == FashionClassifier.imageShape else {
                 throw ValidationError("--target-class uses the Fashion-MNIST classifier, which takes \(FashionClassifier.imageShape) images; this run has \(shape)")
@@ -110,8 +125,8 @@ struct Translate: ParsableCommand {
         if let saveArray { try NumPy.write(translated, to: saveArray) }
     }
 
-    /// The input images `[N] + shape`, at most `count`.
-    func loadImages(shape: [Int]) throws -> Tensor {
+    /// The images of `input` (a spec, folder, image file or .npy) as `[N] + shape`, at most `count`.
+    func loadImages(_ input: String, shape: [Int]) throws -> Tensor {
         var isFolder: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: input, isDirectory: &isFolder)
         let lower = input.lowercased()
