@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Write Tests/Fixtures/step_cogan.safetensors and step_cyclegan.safetensors: one whole training step
-of CoGAN and of CycleGAN in PyTorch (float64), for the Swift step-parity tests
-(Tests/GANModelsTests/StepParityTests.swift).
+"""Write Tests/Fixtures/step_*.safetensors: one whole training step of every family in PyTorch
+(float64) — step_cogan, step_cyclegan, and step_adversarial (gan, dcgan, cgan, wgan, wgan-gp, one
+prefix each) — for the Swift step-parity tests (Tests/GANModelsTests/StepParityTests.swift).
 
 CoGAN's step draws its latents from the trainer's RNG; `SwiftRandom` below is our RandomGenerator
 (xoshiro256** seeded by SplitMix64, Box-Muller in double precision), so PyTorch gets the very
@@ -26,6 +26,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "reference"))
 sys.path.insert(0, HERE)
+import adversarial  # noqa: E402
 import cogan  # noqa: E402
 import cyclegan  # noqa: E402
 from make_fixtures import Fixture  # noqa: E402
@@ -63,6 +64,10 @@ class SwiftRandom:
         s3 = self.rotl(s3, 45)
         self.s = [s0, s1, s2, s3]
         return result
+
+    def uniform_float(self, count):
+        """``randomUniform``: 24 random bits per value."""
+        return np.array([(self.next() >> 40) * 2.0 ** -24 for _ in range(count)], dtype=np.float32)
 
     def uniform_double(self):
         return (self.next() >> 11) * 2.0 ** -53
@@ -186,10 +191,140 @@ def cyclegan_step(fx):
     fx.meta["optimizer"] = json.dumps({"kind": "adam", "learningRate": lr, "beta1": betas[0], "beta2": betas[1]})
 
 
+def network(architecture, **overrides):
+    """NetworkSettings JSON (a small dcgan28 or MLP on 1x8x8 images)."""
+    settings = {"architecture": architecture, "latentDimension": 8, "dataShape": [1, 8, 8], "generatorHidden": [],
+                "discriminatorHidden": [], "generatorBatchNorm": True, "discriminatorBatchNorm": True,
+                "batchNormEpsilon": 1e-5, "generatorSlope": 0.0, "discriminatorSlope": 0.2, "width": 4,
+                "convolutionBias": True, "outputTanh": True, "dcganInitialization": True}
+    settings.update(overrides)
+    return settings
+
+
+def adam(lr, b1, b2):
+    return {"kind": "adam", "learningRate": lr, "beta1": b1, "beta2": b2}
+
+
+# family -> its model config as config.json holds it.
+ADVERSARIAL = {
+    "gan": {"network": network("mlp", generatorHidden=[16, 16], discriminatorHidden=[16], discriminatorBatchNorm=False,
+                               batchNormEpsilon=0.8, generatorSlope=0.2, dcganInitialization=False),
+            "loss": "minimax", "discriminatorSteps": 1,
+            "generatorOptimizer": adam(2e-4, 0.5, 0.999), "discriminatorOptimizer": adam(2e-4, 0.5, 0.999)},
+    "dcgan": {"network": network("dcgan28"), "loss": "non-saturating", "discriminatorSteps": 1,
+              "generatorOptimizer": adam(2e-4, 0.5, 0.999), "discriminatorOptimizer": adam(2e-4, 0.5, 0.999)},
+    "cgan": {"network": network("dcgan28"), "classCount": 2, "loss": "non-saturating", "discriminatorSteps": 1,
+             "generatorOptimizer": adam(2e-4, 0.5, 0.999), "discriminatorOptimizer": adam(2e-4, 0.5, 0.999)},
+    "wgan": {"network": network("dcgan28"), "clip": 0.01, "criticSteps": 2,
+             "generatorOptimizer": {"kind": "rmsprop", "learningRate": 5e-5, "beta1": 0, "beta2": 0},
+             "criticOptimizer": {"kind": "rmsprop", "learningRate": 5e-5, "beta1": 0, "beta2": 0}},
+    "wgan-gp": {"network": network("dcgan28", discriminatorBatchNorm=False), "gradientPenaltyWeight": 10.0,
+                "criticSteps": 2, "generatorOptimizer": adam(1e-4, 0.5, 0.9), "criticOptimizer": adam(1e-4, 0.5, 0.9)},
+}
+
+
+def optimizer_for(params, settings):
+    if settings["kind"] == "adam":
+        return torch.optim.Adam(params, lr=settings["learningRate"], betas=(settings["beta1"], settings["beta2"]))
+    return torch.optim.RMSprop(params, lr=settings["learningRate"])   # alpha 0.99, eps 1e-8, as ours
+
+
+def adversarial_step(fx, family, seed=21, batch=4):
+    """AdversarialModel.trainingStep: D steps (each on the same fixed real batch, fresh latents;
+    one coefficient per sample for the gradient penalty; clipping after each), then the G step
+    (on the first D step's fakes when there is one D step, on fresh latents otherwise)."""
+    config = ADVERSARIAL[family]
+    prefix = family + "."
+    torch.manual_seed(3)
+    modules = adversarial.build(config, family)
+    g, d = modules["generator"].double(), modules["discriminator"].double()
+    g.train()
+    d.train()
+    for name, m in (("generator", g), ("discriminator", d)):
+        for key, t in m.state_dict().items():
+            fx.add(f"{prefix}init.{name}.{key}", t)
+    real = torch.rand(batch, 1, 8, 8, dtype=torch.float64) * 2 - 1
+    labels = torch.tensor([i % 2 for i in range(batch)]) if family == "cgan" else None
+    fx.add(prefix + "real", real)
+    loss = config.get("loss", "wasserstein")
+    steps = config.get("discriminatorSteps", config.get("criticSteps", 1))
+    d_opt = optimizer_for(list(d.parameters()), config.get("discriminatorOptimizer", config.get("criticOptimizer")))
+    g_opt = optimizer_for(list(g.parameters()), config["generatorOptimizer"])
+    rng = SwiftRandom(seed)
+    nz = config["network"]["latentDimension"]
+
+    def latents():
+        return torch.from_numpy(rng.normal(batch * nz).astype(np.float64)).view(batch, nz)
+
+    def d_loss(r, f):
+        if loss == "wasserstein":
+            return f.mean() - r.mean()
+        return F.softplus(-r).mean() + F.softplus(f).mean()
+
+    def g_loss(f):
+        return {"minimax": lambda: -F.softplus(f).mean(), "non-saturating": lambda: F.softplus(-f).mean(),
+                "wasserstein": lambda: -f.mean()}[loss]()
+
+    kept = None
+    for k in range(steps):
+        z = latents()
+        if steps == 1:
+            fake = g(z, labels)
+        else:
+            with torch.no_grad():
+                fake = g(z, labels)
+        lossd = d_loss(d(real, labels), d(fake.detach(), labels))
+        if "gradientPenaltyWeight" in config:
+            alpha = torch.from_numpy(rng.uniform_float(batch).astype(np.float64)).view(batch, 1, 1, 1)
+            x = (alpha * real + (1 - alpha) * fake.detach()).requires_grad_(True)
+            grad, = torch.autograd.grad(d(x, labels).sum(), x, create_graph=True)
+            norms = (grad.reshape(batch, -1).pow(2).sum(1) + 1e-12).sqrt()
+            lossd = lossd + config["gradientPenaltyWeight"] * (norms - 1).pow(2).mean()
+        grads = torch.autograd.grad(lossd, list(d.parameters()))
+        d_opt.zero_grad()
+        for p, gr in zip(d.parameters(), grads):
+            p.grad = gr.clone()
+        d_opt.step()
+        if "clip" in config:
+            with torch.no_grad():
+                for p in d.parameters():
+                    p.clamp_(-config["clip"], config["clip"])
+        if steps == 1:
+            kept = fake
+    if kept is None:
+        kept = g(latents(), labels)
+    lossg = g_loss(d(kept, labels))
+    g_grads = torch.autograd.grad(lossg, list(g.parameters()))
+    g_opt.zero_grad()
+    for p, gr in zip(g.parameters(), g_grads):
+        p.grad = gr.clone()
+    g_opt.step()
+
+    fx.add(prefix + "loss_d", lossd)
+    fx.add(prefix + "loss_g", lossg)
+    for (name, _), gr in zip(d.named_parameters(), grads):
+        fx.add(f"{prefix}grad.discriminator.{name}", gr)
+    for (name, _), gr in zip(g.named_parameters(), g_grads):
+        fx.add(f"{prefix}grad.generator.{name}", gr)
+    for name, m in (("generator", g), ("discriminator", d)):
+        for key, t in m.state_dict().items():
+            fx.add(f"{prefix}after.{name}.{key}", t)
+    fx.meta[prefix + "config"] = json.dumps(config)
+    fx.meta[prefix + "seed"] = str(seed)
+    if labels is not None:
+        fx.meta[prefix + "labels"] = json.dumps(labels.tolist())
+
+
+def adversarial_steps(fx):
+    for family in ADVERSARIAL:
+        adversarial_step(fx, family)
+
+
 def main():
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
-    for name, make in (("step_cogan", cogan_step), ("step_cyclegan", cyclegan_step)):
+    for name, make in (("step_cogan", cogan_step), ("step_cyclegan", cyclegan_step),
+                       ("step_adversarial", adversarial_steps)):
         fx = Fixture(name)
         make(fx)
         out = os.path.join(HERE, "..", "Tests", "Fixtures", name + ".safetensors")

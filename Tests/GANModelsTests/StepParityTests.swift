@@ -18,13 +18,16 @@ import Testing
 /// moves a weight by up to 4e-4). A bias before BatchNorm or InstanceNorm has no gradient
 /// (PyTorch's are ~1e-17, ours float32 noise): its gradient is compared relative to the largest
 /// one, and its value after the step to lr (Adam's first step turns any noise into a move of
-/// up to lr).
+/// up to lr). That bias also moves the BatchNorm statistics of every later forward pass by
+/// momentum 0.1 times its move, so running statistics are held to 1e-5 + lr (a wrong momentum or
+/// a missing update moves them by ~1e-2).
 @Suite struct StepParityTests {
     /// The same batches every time.
     final class FixedBatches: BatchSource {
         let batches: [Batch]
-        init(_ samples: [Tensor]) {
-            batches = samples.map { Batch(samples: $0, labels: nil, indices: Array(0..<$0.shape[0]), epoch: 0, index: 0) }
+        init(batches: [Batch]) { self.batches = batches }
+        convenience init(_ samples: [Tensor]) {
+            self.init(batches: samples.map { Batch(samples: $0, labels: nil, indices: Array(0..<$0.shape[0]), epoch: 0, index: 0) })
         }
         var domainCount: Int { batches.count }
         func next(domain: Int) -> Batch { batches[domain] }
@@ -101,11 +104,51 @@ import Testing
         ], received: received)
     }
 
+    /// GAN (minimax, MLP), DCGAN, CGAN (labels), WGAN (RMSprop, clipping, two critic steps) and
+    /// WGAN-GP (the penalty's coefficients from the RNG, two critic steps): the last critic
+    /// step's gradients, the generator's, and every weight and buffer after the step.
+    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp"])
+    func adversarialStepMatchesPyTorch(family: String) throws {
+        let fixture = try Fixture("step_adversarial")
+        let prefix = family + "."
+        let config = try Families.named(family).decodeConfiguration(from: Data(fixture.metadata[prefix + "config"]!.utf8))
+        var rng = RandomGenerator(seed: 0)
+        let model = try #require(try config.makeModel(using: &rng) as? AdversarialModel)
+        for (name, module) in model.networks {
+            var initial = StateDict()
+            for (key, tensor) in fixture.tensors where key.hasPrefix("\(prefix)init.\(name).") {
+                initial[String(key.dropFirst("\(prefix)init.\(name).".count))] = tensor
+            }
+            try module.load(stateDict: initial, strict: true, source: "init \(name)")
+        }
+        let labels = try fixture.metadata[prefix + "labels"].map { try JSONDecoder().decode([Int].self, from: Data($0.utf8)) }
+        let real = fixture[prefix + "real"]
+        let batch = Batch(samples: real, labels: labels, indices: Array(0..<real.shape[0]), epoch: 0, index: 0)
+        var received: [ObjectIdentifier: [Tensor]] = [:]
+        let context = StepContext(step: 0, totalSteps: 1, measure: true,
+                                  rng: RandomGenerator(seed: UInt64(fixture.metadata[prefix + "seed"]!)!),
+                                  source: FixedBatches(batches: [batch]))
+        context.gradientHook = { optimizer, gradients in
+            received[ObjectIdentifier(optimizer)] = gradients
+            return gradients
+        }
+        let metrics = try model.trainingStep(context)
+        #expect(relativeError(Tensor(metrics["loss_d"]!), fixture[prefix + "loss_d"]) <= 1e-4, "\(family) loss_d")
+        #expect(relativeError(Tensor(metrics["loss_g"]!), fixture[prefix + "loss_g"]) <= 1e-4, "\(family) loss_g")
+        try compareAfterStep(fixture, namePrefix: prefix, groups: [
+            (model.generatorOptimizer, [("generator", model.generator)]),
+            (model.discriminatorOptimizer, [("discriminator", model.discriminator)]),
+        ], received: received)
+    }
+
     /// Checks the gradients each optimiser received (in the order of its networks' parameters)
     /// and every parameter and buffer after the step against `grad.PREFIX.NAME` and
     /// `after.PREFIX.NAME`, with the tolerances above.
-    func compareAfterStep(_ fixture: Fixture, groups: [(optimizer: Optimizer, networks: [(prefix: String, module: Module)])],
+    func compareAfterStep(_ fixture: Fixture, namePrefix: String = "",
+                          groups: [(optimizer: Optimizer, networks: [(prefix: String, module: Module)])],
                           received: [ObjectIdentifier: [Tensor]]) throws {
+        // The largest move of a weight in a first step: Adam's lr, RMSprop's lr / √(1 − α).
+        func firstStepBound(_ optimizer: Optimizer) -> Float { optimizer is RMSprop ? 10 * optimizer.learningRate : optimizer.learningRate }
         for (optimizer, networks) in groups {
             let grads = try #require(received[ObjectIdentifier(optimizer)], "\(networks.map(\.prefix)): no gradients reached the optimiser")
             let named = networks.flatMap { prefix, module in module.namedParameters().map { (prefix, $0.name) } }
@@ -113,7 +156,7 @@ import Testing
             let largest = grads.map { $0.abs().max().item }.max()!
             var vanishing: Set<String> = []
             for ((prefix, name), gradient) in zip(named, grads) {
-                let expected = fixture["grad.\(prefix).\(name)"]
+                let expected = fixture["\(namePrefix)grad.\(prefix).\(name)"]
                 let vanishes = expected.abs().max().item <= 1e-9 * largest
                 if vanishes { vanishing.insert("\(prefix).\(name)") }
                 let error = relativeError(gradient, expected, scale: vanishes ? largest : 0.01)
@@ -122,10 +165,10 @@ import Testing
             for (prefix, module) in networks {
                 let after = module.stateDict()
                 for key in after.keys {
-                    let expected = fixture["after.\(prefix).\(key)"]
+                    let expected = fixture["\(namePrefix)after.\(prefix).\(key)"]
                     let difference = (after[key]! - expected).abs().max().item
-                    let tolerance: Float = vanishing.contains("\(prefix).\(key)") ? optimizer.learningRate
-                        : key.hasSuffix("running_var") || key.hasSuffix("running_mean") ? 1e-5 : 2e-6
+                    let tolerance: Float = vanishing.contains("\(prefix).\(key)") ? firstStepBound(optimizer)
+                        : key.hasSuffix("running_var") || key.hasSuffix("running_mean") ? 1e-5 + firstStepBound(optimizer) : 2e-6
                     #expect(difference <= tolerance, "\(prefix).\(key) after the step: max difference \(difference)")
                 }
             }
