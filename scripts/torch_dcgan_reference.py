@@ -5,8 +5,8 @@
 Models: `DC28Gen` / `DC28Disc` (with BatchNorm) and NZ imported from ../shared/bench/torch_bench.py
 (`--bench`); the parameter counts are checked against the Swift dcgan28 networks.
 
-What is copied from the Swift trainer (Sources/GANModels/DCGAN/DCGANConfig.swift, Shared/Losses.swift,
-Shared/Networks.swift, Training/Model.swift, Training/Trainer.swift, GANLayers/Initializers.swift,
+What is copied from the Swift trainer (Sources/GANModels/DCGAN/DCGANConfig.swift, Shared/AdversarialLoss.swift,
+Adversarial/NetworkSettings.swift, Adversarial/AdversarialModel.swift, Training/Trainer.swift, GANLayers/Initializers.swift,
 GANData/Batcher.swift, GANData/PixelKernels.swift):
   init     `Initializer.dcgan`, applied to G and to D: Conv2d, ConvTranspose2d AND Linear weights
            N(0, 0.02), their biases 0; BatchNorm weights N(1, 0.02), biases 0.  (pytorch/examples'

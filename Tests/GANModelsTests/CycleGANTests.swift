@@ -25,4 +25,21 @@ import Testing
         #expect(model.stateDict().keys.contains("pool_a.images"))
         #expect(model.poolA.images.count == 4 && model.poolB.images.count == 4)
     }
+
+    /// A checkpoint whose pool holds images of another size is refused before anything changes.
+    @Test func aPoolOfOtherImagesIsRefused() throws {
+        var config = CycleGANConfig.grey28
+        config.network = CycleGANNetworkSettings(channels: 1, imageSize: 8, generatorWidth: 2, residualBlocks: 1,
+                                                 discriminatorWidth: 2, discriminatorLayers: 1)
+        var rng = RandomGenerator(seed: 0)
+        let model = try #require(try config.makeModel(using: &rng) as? CycleGANModel)
+        var state = model.stateDict()
+        state.insert("pool_a.count", Tensor(Float(2)), dtype: .int64)
+        state.insert("pool_a.images", Tensor.zeros([2, 1, 4, 4]))
+        let before = model.generatorAToB.stateDict()
+        #expect(throws: ModelError.self) { try model.load(stateDict: state, source: "test") }
+        #expect(model.poolA.images.isEmpty)
+        #expect(model.generatorAToB.stateDict().keys.map { model.generatorAToB.stateDict()[$0]!.scalars }
+            == before.keys.map { before[$0]!.scalars })
+    }
 }

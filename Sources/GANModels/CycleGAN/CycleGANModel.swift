@@ -61,7 +61,14 @@ public final class CycleGANModel: TranslationModel {
             + optimizers.map { StatePart.optimizer($0.name, $0.optimizer) }
             + [("pool_a", poolA), ("pool_b", poolB)].map { name, pool in
                 StatePart(prefix: name, save: { pool.stateDict() },
-                          check: { try CycleGANImagePool(capacity: pool.capacity).load(stateDict: $0, source: $1) },
+                          check: { [settings] state, source in
+                              let probe = CycleGANImagePool(capacity: pool.capacity)
+                              try probe.load(stateDict: state, source: source)
+                              if let image = probe.images.first, image.shape != settings.imageShape {
+                                  throw ModelError.checkpoint("\(source): the image pool '\(name)' holds images \(image.shape); "
+                                      + "this run's networks take \(settings.imageShape)")
+                              }
+                          },
                           load: { try pool.load(stateDict: $0, source: $1) })
             }
     }

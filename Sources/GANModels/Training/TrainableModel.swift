@@ -38,8 +38,9 @@ extension TrainableModel {
         return state
     }
 
-    /// Restores everything `stateDict()` saved. Nothing partial: each part is checked first
-    /// (networks against a copy), and a stray or missing key throws naming it.
+    /// Restores everything `stateDict()` saved. A stray key throws naming it; networks, EMA
+    /// copies and pools are checked (against copies) before anything changes; an optimiser's
+    /// state is checked as it loads, after them.
     public func load(stateDict state: StateDict, source: String) throws {
         let parts = stateParts
         if let stray = state.keys.first(where: { key in !parts.contains { key.hasPrefix($0.prefix + ".") } }) {
