@@ -91,6 +91,9 @@ latent wgan-gp-toy wgan-gp "" --data toy:ring8 $small
 translated cyclegan --data fashion-mnist@sneaker --data-b fashion-mnist@ankle-boot --steps 2 --batch-size 2
 latent cogan cogan "" --data fashion-mnist --data-b 'fashion-mnist|edges' $small
 latent cogan-ema cogan "" --data fashion-mnist --data-b 'fashion-mnist|negative' $small --ema 0.99
+latent sagan sagan "" --data fashion-mnist $small --ema 0.99
+latent sagan-class sagan "--class 4" --data fashion-mnist $small
+latent sagan-unconditional sagan "" --data fashion-mnist --unconditional $small
 
 echo "$passed passed, $failed failed${failures:+: ${failures[*]}}"
 [ "$failed" -eq 0 ]

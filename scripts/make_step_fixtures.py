@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write Tests/Fixtures/step_*.safetensors: one whole training step of every family in PyTorch
-(float64) — step_cogan, step_cyclegan, and step_adversarial (gan, dcgan, cgan, wgan, wgan-gp, one
-prefix each) — for the Swift step-parity tests (Tests/GANModelsTests/StepParityTests.swift).
+(float64) — step_cogan, step_cyclegan, and step_adversarial (gan, dcgan, cgan, wgan, wgan-gp, sagan,
+one prefix each) — for the Swift step-parity tests (Tests/GANModelsTests/StepParityTests.swift).
 
 CoGAN's step draws its latents from the trainer's RNG; `SwiftRandom` below is our RandomGenerator
 (xoshiro256** seeded by SplitMix64, Box-Muller in double precision), so PyTorch gets the very
@@ -29,6 +29,7 @@ sys.path.insert(0, HERE)
 import adversarial  # noqa: E402
 import cogan  # noqa: E402
 import cyclegan  # noqa: E402
+import sagan  # noqa: E402
 from make_fixtures import Fixture  # noqa: E402
 
 MASK = (1 << 64) - 1
@@ -220,7 +221,15 @@ ADVERSARIAL = {
              "criticOptimizer": {"kind": "rmsprop", "learningRate": 5e-5, "beta1": 0, "beta2": 0}},
     "wgan-gp": {"network": network("dcgan28", discriminatorBatchNorm=False), "gradientPenaltyWeight": 10.0,
                 "criticSteps": 2, "generatorOptimizer": adam(1e-4, 0.5, 0.9), "criticOptimizer": adam(1e-4, 0.5, 0.9)},
+    # Spectral norm (one power iteration per training forward), attention, conditional BN and the
+    # projection discriminator, hinge loss, TTUR.
+    "sagan": {"network": {"channels": 1, "imageSize": 16, "latentDimension": 8, "generatorWidth": 2,
+                          "discriminatorWidth": 4, "attentionSide": 8, "classCount": 2},
+              "loss": "hinge", "discriminatorSteps": 1, "conditional": True,
+              "generatorOptimizer": adam(1e-4, 0.0, 0.9), "discriminatorOptimizer": adam(4e-4, 0.0, 0.9)},
 }
+# family -> build(model_config) of its reference networks.
+REFERENCES = {"sagan": sagan.build}
 
 
 def optimizer_for(params, settings):
@@ -236,15 +245,17 @@ def adversarial_step(fx, family, seed=21, batch=4):
     config = ADVERSARIAL[family]
     prefix = family + "."
     torch.manual_seed(3)
-    modules = adversarial.build(config, family)
+    modules = REFERENCES[family](config) if family in REFERENCES else adversarial.build(config, family)
     g, d = modules["generator"].double(), modules["discriminator"].double()
     g.train()
     d.train()
     for name, m in (("generator", g), ("discriminator", d)):
         for key, t in m.state_dict().items():
             fx.add(f"{prefix}init.{name}.{key}", t)
-    real = torch.rand(batch, 1, 8, 8, dtype=torch.float64) * 2 - 1
-    labels = torch.tensor([i % 2 for i in range(batch)]) if family == "cgan" else None
+    net = config["network"]
+    shape = net.get("dataShape") or [net["channels"], net["imageSize"], net["imageSize"]]
+    real = torch.rand(batch, *shape, dtype=torch.float64) * 2 - 1
+    labels = torch.tensor([i % 2 for i in range(batch)]) if family in ("cgan", "sagan") else None
     fx.add(prefix + "real", real)
     loss = config.get("loss", "wasserstein")
     steps = config.get("discriminatorSteps", config.get("criticSteps", 1))
@@ -259,11 +270,13 @@ def adversarial_step(fx, family, seed=21, batch=4):
     def d_loss(r, f):
         if loss == "wasserstein":
             return f.mean() - r.mean()
+        if loss == "hinge":
+            return F.relu(1 - r).mean() + F.relu(1 + f).mean()
         return F.softplus(-r).mean() + F.softplus(f).mean()
 
     def g_loss(f):
         return {"minimax": lambda: -F.softplus(f).mean(), "non-saturating": lambda: F.softplus(-f).mean(),
-                "wasserstein": lambda: -f.mean()}[loss]()
+                "wasserstein": lambda: -f.mean(), "hinge": lambda: -f.mean()}[loss]()
 
     kept = None
     for k in range(steps):

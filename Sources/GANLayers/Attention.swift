@@ -60,12 +60,20 @@ public final class SelfAttention2d: Module, UnaryLayer {
         precondition(input.rank == 4 && input.shape[1] == channels,
                      "SelfAttention2d: input must be [N, \(channels), H, W], got \(input.shape)")
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
-        let q = query(input).reshaped([n, attentionChannels, h * w])   // [N, C', P]
-        let k = key(input).reshaped([n, attentionChannels, h * w])     // [N, C', P]
-        let v = value(input).reshaped([n, channels, h * w])            // [N, C, P]
-        let attention = Tensor.batchedMatmul(q, k, transposeA: true).softmax(axis: -1)   // [N, P, P]
-        let attended = Tensor.batchedMatmul(v, attention, transposeB: true)             // [N, C, P]
+        let v = value(input).reshaped([n, channels, h * w])                          // [N, C, P]
+        let attended = Tensor.batchedMatmul(v, attentionWeights(input), transposeB: true)   // [N, C, P]
         return gamma.value * attended.reshaped(input.shape) + input
+    }
+
+    /// `softmax(Qᵀ K)`: `[N, P, P]` for `[N, C, H, W]` input (`P = H·W`), row `i` the weights
+    /// position `i` gives every position.
+    public func attentionWeights(_ input: Tensor) -> Tensor {
+        precondition(input.rank == 4 && input.shape[1] == channels,
+                     "SelfAttention2d: input must be [N, \(channels), H, W], got \(input.shape)")
+        let (n, p) = (input.shape[0], input.shape[2] * input.shape[3])
+        let q = query(input).reshaped([n, attentionChannels, p])   // [N, C', P]
+        let k = key(input).reshaped([n, attentionChannels, p])     // [N, C', P]
+        return Tensor.batchedMatmul(q, k, transposeA: true).softmax(axis: -1)
     }
 
     override public func visitChildren(_ visitor: ModuleVisitor) {

@@ -4,6 +4,9 @@ import GANTensor
 public protocol SpectralNormWrapper: Module {
     /// The wrapped layer, whose `weight` is stored as `weight_orig`.
     var wrappedLayer: Module { get }
+    /// The weight the layer runs with in evaluation, `weight_orig / σ` with the stored `u` and
+    /// `v`, viewed as the `[outputs, rest]` matrix σ estimates the largest singular value of.
+    var normalizedMatrix: Tensor { get }
 }
 
 /// Spectral normalisation (Miyato et al. 2018; SNGAN, SAGAN, BigGAN), as PyTorch's
@@ -55,6 +58,13 @@ public final class SpectralNorm<Layer: SpectralNormalizable>: Module, SpectralNo
 
     /// The wrapped layer.
     public var wrappedLayer: Module { layer }
+
+    public var normalizedMatrix: Tensor {
+        withoutGradients {
+            let w = matrix(layer.weight.value)
+            return w / SpectralNorm.sigma(w, u.value, v.value)
+        }
+    }
 
     static func matrixShape(_ shape: [Int], outputAxis: Int) -> (Int, Int) {
         let rows = shape[outputAxis]

@@ -105,9 +105,10 @@ import Testing
     }
 
     /// GAN (minimax, MLP), DCGAN, CGAN (labels), WGAN (RMSprop, clipping, two critic steps) and
-    /// WGAN-GP (the penalty's coefficients from the RNG, two critic steps): the last critic
+    /// WGAN-GP (the penalty's coefficients from the RNG, two critic steps), SAGAN (spectral norm,
+    /// attention, conditional BN, projection, hinge, TTUR): the last critic
     /// step's gradients, the generator's, and every weight and buffer after the step.
-    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp"])
+    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "sagan"])
     func adversarialStepMatchesPyTorch(family: String) throws {
         let fixture = try Fixture("step_adversarial")
         let prefix = family + "."

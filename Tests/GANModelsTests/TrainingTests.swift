@@ -54,6 +54,13 @@ import Testing
             c.network = CoGANNetworkSettings(latentDimension: 4, channels: 1, generatorWidth: 0.01, discriminatorWidth: 0.1)
             c.emaDecay = 0.9
             return (c, tinyImages(count: 32, side: 28))
+        case "sagan":
+            // Spectral norm's u and v, attention, conditional BN and the projection embedding.
+            var c = SAGANConfig.grey28
+            c.network = SAGANNetworkSettings(channels: 1, imageSize: 16, latentDimension: 4, generatorWidth: 2,
+                                             discriminatorWidth: 2, attentionSide: 8)
+            c.emaDecay = 0.9
+            return (c, tinyImages(count: 32, side: 16))
         default:
             return (smallDCGAN(), tinyImages())
         }
@@ -70,9 +77,9 @@ import Testing
 
     /// 2N steps in one go and N steps + resume for N more give bit-identical weights,
     /// optimiser state, EMA, pools, RNG and batcher positions — for every family.
-    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "cyclegan", "cogan"])
+    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "cyclegan", "cogan", "sagan"])
     func resumeIsExact(family: String) throws {
-        #expect(Families.all.count == 7, "a new family needs its case here")
+        #expect(Families.all.count == 8, "a new family needs its case here")
         let (config, data) = smallConfig(family)
         let n = 4
         let a = temporaryRunFolder("resume-a"), b = temporaryRunFolder("resume-b")
@@ -99,6 +106,9 @@ import Testing
         }
         if family == "cyclegan" {
             #expect(x.keys.contains("pool_a.images") && x.keys.contains("pool_b.images"))
+        }
+        if family == "sagan" {
+            #expect(x.keys.contains("discriminator.embed.weight_u") && x.keys.contains("ema.bn.0.gain.weight"))
         }
     }
 
