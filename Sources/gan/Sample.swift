@@ -11,10 +11,21 @@ struct Sample: ParsableCommand {
         Uses the run's newest readable checkpoint (the EMA generator when the run keeps one). Images are
         written as a grid; toy points as a scatter plot over the mixture's modes.
 
+        Class grid: a conditional run (cgan, sagan, biggan) without --class draws sample i of class
+        i mod K, K images per row, so every column is one class (0 on the left) and every row one
+        latent seed's draw.
+
+        Truncation (BigGAN's trick): --truncation T redraws every latent entry with |z| > T, trading
+        variety for fidelity. --truncation-sweep T1,T2,... writes one row per threshold, top to bottom in
+        the order given, from the same latents (entries already inside a threshold are kept), and prints
+        the per-pixel variance of each row.
+
         Examples:
           gan sample --run runs/dcgan-dcgan28 --count 64 --out samples.png
           gan sample --run runs/cgan --class 7 --count 16 --out sneakers.png
           gan sample --run runs/dcgan-dcgan28 --seed 3 --save-latents z.npy --save-array x.npy
+          gan sample --run runs/biggan --class 5 --truncation 0.5 --out sandals.png
+          gan sample --run runs/biggan --truncation-sweep 2,1,0.5,0.25 --count 10 --out sweep.png
         """
     )
 
@@ -27,7 +38,7 @@ struct Sample: ParsableCommand {
     @Option(help: "Seed of the latents.")
     var seed: UInt64 = 0
 
-    @Option(name: .customLong("class"), help: "cgan: the class to draw (0-based); default: all classes in turn.")
+    @Option(name: .customLong("class"), help: "Conditional runs (cgan, sagan, biggan): the class to draw (0-based); default: all classes in turn.")
     var classIndex: Int?
 
     @Option(help: "The PNG to write (default: RUN/sample.png).")
@@ -45,9 +56,36 @@ struct Sample: ParsableCommand {
     @Option(help: "Also write the samples [N, ...] as a .npy file (values as generated, images in [-1, 1]).")
     var saveArray: String?
 
+    @Option(help: "Redraw every latent entry with |z| > T (T > 0): less variety, more fidelity.")
+    var truncation: Float?
+
+    @Option(help: ArgumentHelp("One row of --count samples per threshold, e.g. 2,1,0.5,0.25.", valueName: "T1,T2,..."))
+    var truncationSweep: String?
+
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
         if let perRow, perRow <= 0 { throw ValidationError("--per-row must be positive") }
+        if let truncation, !(truncation > 0 && truncation.isFinite) {
+            throw ValidationError("--truncation must be a positive number, got \(truncation)")
+        }
+        if truncation != nil && truncationSweep != nil {
+            throw ValidationError("--truncation and --truncation-sweep go separately: the sweep sets a threshold per row")
+        }
+        if truncationSweep != nil {
+            _ = try thresholds()
+            if perRow != nil { throw ValidationError("--per-row does not apply to --truncation-sweep (one row per threshold)") }
+            if saveLatents != nil { throw ValidationError("--save-latents does not apply to --truncation-sweep (each row has its own latents)") }
+        }
+    }
+
+    /// The thresholds of `--truncation-sweep`.
+    func thresholds() throws -> [Float] {
+        let parts = (truncationSweep ?? "").split(separator: ",", omittingEmptySubsequences: false)
+        let values = parts.map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! > 0 && $0!.isFinite }) else {
+            throw ValidationError("--truncation-sweep takes positive thresholds separated by commas (e.g. 2,1,0.5,0.25), got '\(truncationSweep ?? "")'")
+        }
+        return values.map { $0! }
     }
 
     func run() throws {
@@ -56,7 +94,7 @@ struct Sample: ParsableCommand {
         var labels: [Int]?
         if let classIndex {
             guard model.classCount > 0 else {
-                throw ValidationError("--class needs a conditional run (cgan); \(runPath) is \(trained.run.family)")
+                throw ValidationError("--class needs a conditional run (cgan, or sagan/biggan on labelled data); \(runPath) is an unconditional \(trained.run.family) run")
             }
             guard (0..<model.classCount).contains(classIndex) else {
                 throw ValidationError("--class \(classIndex) is out of range: the run has classes 0..<\(model.classCount)")
@@ -65,7 +103,11 @@ struct Sample: ParsableCommand {
         } else if model.classCount > 0 {
             labels = (0..<count).map { $0 % model.classCount }
         }
-        let z = model.latents(count: count, seed: seed)
+        if truncationSweep != nil {
+            return try sweep(model, trained: trained, labels: labels)
+        }
+        let z = truncation.map { model.truncatedLatents(count: count, threshold: $0, seed: seed) }
+            ?? model.latents(count: count, seed: seed)
         // Several domains (CoGAN): each latent's images side by side, one domain per column.
         let domains = max(1, model.domainNames.count)
         let perDomain = (0..<domains).map { model.generate(z, options: GenerationOptions(labels: labels, domain: $0)) }
@@ -78,11 +120,34 @@ struct Sample: ParsableCommand {
         try SampleWriter.write(samples, to: path, perRow: columns, toy: toy)
         if let saveLatents { try NumPy.write(z, to: saveLatents) }
         if let saveArray { try NumPy.write(samples, to: saveArray) }
-        print("wrote \(path): \(count) samples of \(model.dataShape)"
+        print("wrote \(path): \(count) samples of \(model.dataShape)" + (truncation.map { ", latents truncated at \($0)" } ?? "")
               + (domains > 1 ? " in each of \(model.domainNames.joined(separator: " and ")), side by side" : "")
               + " from \(trained.checkpoint.path) (step \(trained.step))")
         if let toy, samples.rank == 2 {
             print("mode coverage: \(ModeCoverage(points: samples, mixture: toy))")
         }
+    }
+
+    /// `--truncation-sweep`: one row per threshold from the same latents.
+    func sweep(_ model: any LatentModel, trained: TrainedRun, labels: [Int]?) throws {
+        guard model.domainNames.count <= 1, model.dataShape.count == 3 else {
+            throw ValidationError("--truncation-sweep draws image rows; \(runPath) generates "
+                + (model.dataShape.count == 3 ? "several domains (use --truncation)" : "points"))
+        }
+        let thresholds = try thresholds()
+        var rows: [Tensor] = []
+        for threshold in thresholds {
+            let z = model.truncatedLatents(count: count, threshold: threshold, seed: seed)
+            let x = model.generate(z, options: GenerationOptions(labels: labels))
+            let variance = x.variance(axes: [0]).mean().item
+            print("truncation \(threshold): per-pixel variance over \(count) samples \(String(format: "%.4f", variance))")
+            rows.append(x)
+        }
+        let samples = Tensor.concatenate(rows, axis: 0)
+        let path = out ?? trained.folder.url.appendingPathComponent("truncation-sweep.png").path
+        try SampleWriter.write(samples, to: path, perRow: count)
+        if let saveArray { try NumPy.write(samples, to: saveArray) }
+        print("wrote \(path): \(thresholds.count) rows (thresholds \(thresholds.map { "\($0)" }.joined(separator: ", ")), top to bottom) "
+              + "of \(count) samples from \(trained.checkpoint.path) (step \(trained.step))")
     }
 }

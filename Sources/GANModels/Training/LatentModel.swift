@@ -49,4 +49,24 @@ extension LatentModel {
         var rng = RandomGenerator(seed: seed)
         return latents(count: count, using: &rng)
     }
+
+    /// The truncation trick of BigGAN (Brock et al. 2018, §3.1) for N(0, 1) latents: every entry
+    /// of `z` whose magnitude exceeds `threshold` is redrawn from N(0, 1) until it does not.
+    /// Entries already inside are kept, so the same `z` truncated at several thresholds gives
+    /// comparable samples (a truncation sweep).
+    public static func truncated(_ z: Tensor, threshold: Float, using rng: inout RandomGenerator) -> Tensor {
+        precondition(threshold > 0, "truncated: the threshold \(threshold) must be positive")
+        var values = z.scalars
+        for i in values.indices where abs(values[i]) > threshold {
+            repeat { values[i] = Tensor.randomNormal([1], using: &rng).item } while abs(values[i]) > threshold
+        }
+        return Tensor(values, shape: z.shape)
+    }
+
+    /// `latents(count:seed:)` truncated at `threshold` (redraws from a generator seeded from
+    /// `seed` too).
+    public func truncatedLatents(count: Int, threshold: Float, seed: UInt64) -> Tensor {
+        var rng = RandomGenerator(seed: seed ^ 0x7275_6e63_6174_6564)   // "truncated": apart from the latents' stream
+        return Self.truncated(latents(count: count, seed: seed), threshold: threshold, using: &rng)
+    }
 }
