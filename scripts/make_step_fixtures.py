@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Write Tests/Fixtures/step_*.safetensors: one whole training step of every family in PyTorch
 (float64) — step_cogan, step_cyclegan, and step_adversarial (gan, dcgan, cgan, wgan, wgan-gp, sagan,
-one prefix each) — for the Swift step-parity tests (Tests/GANModelsTests/StepParityTests.swift).
+one prefix each) — for the Swift step-parity tests (Tests/GANModelsTests/StepParityTests.swift),
+and orthogonal.safetensors: BigGAN's orthogonal regularisation, value and gradients.
 
 CoGAN's step draws its latents from the trainer's RNG; `SwiftRandom` below is our RandomGenerator
 (xoshiro256** seeded by SplitMix64, Box-Muller in double precision), so PyTorch gets the very
@@ -333,11 +334,35 @@ def adversarial_steps(fx):
         adversarial_step(fx, family)
 
 
+def orthogonal(fx):
+    """BigGAN's orthogonal regularisation on three weights (a conv, a wide and a tall matrix):
+    the paper's value beta * sum ||W W^T * (1 - I)||_F^2 and its gradient by autograd, and the
+    gradient BigGAN-PyTorch's utils.ortho adds (its formula, verbatim)."""
+    beta = 1e-4
+    torch.manual_seed(4)
+    weights = [torch.randn(4, 3, 3, 3, dtype=torch.float64), torch.randn(5, 7, dtype=torch.float64),
+               torch.randn(6, 2, dtype=torch.float64)]
+    for w in weights:
+        w.requires_grad_(True)
+    value = sum(((w.view(w.shape[0], -1) @ w.view(w.shape[0], -1).t()) * (1 - torch.eye(w.shape[0], dtype=torch.float64)))
+                .pow(2).sum() for w in weights) * beta
+    grads = torch.autograd.grad(value, weights)
+    fx.add("value", value)
+    for i, (w, g) in enumerate(zip(weights, grads)):
+        fx.add(f"weight.{i}", w.detach())
+        fx.add(f"grad.{i}", g)
+        # BigGAN-PyTorch utils.ortho: grad = 2 * mm(mm(w, w.t()) * (1. - eye), w); param.grad += strength * grad
+        m = w.detach().view(w.shape[0], -1)
+        ortho = 2 * torch.mm(torch.mm(m, m.t()) * (1. - torch.eye(m.shape[0], dtype=torch.float64)), m)
+        fx.add(f"biggan_pytorch.{i}", beta * ortho.view(w.shape))
+    fx.meta["strength"] = str(beta)
+
+
 def main():
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     for name, make in (("step_cogan", cogan_step), ("step_cyclegan", cyclegan_step),
-                       ("step_adversarial", adversarial_steps)):
+                       ("step_adversarial", adversarial_steps), ("orthogonal", orthogonal)):
         fx = Fixture(name)
         make(fx)
         out = os.path.join(HERE, "..", "Tests", "Fixtures", name + ".safetensors")

@@ -67,9 +67,11 @@ public final class ExponentialMovingAverage<Model: Module> {
         return Swift.min(decay, (1 + n) / (10 + n))
     }
 
-    /// Moves the average towards the model's current weights and copies its buffers.
-    public func update() {
-        let d = currentDecay
+    /// Moves the average towards the model's current weights and copies its buffers; with
+    /// `decay` given, by that decay instead of `currentDecay` (0 copies the weights, as BigGAN's
+    /// EMA does before its start step).
+    public func update(decay override: Float? = nil) {
+        let d = override ?? currentDecay
         withoutGradients {
             for (p, a) in parameterPairs {
                 a.value = p.value.detach() + d * (a.value.detach() - p.value.detach())

@@ -13,19 +13,24 @@ public final class AdversarialModel: LatentModel {
     /// An exponential moving average of the generator's weights, used for sampling when present.
     public let ema: ExponentialMovingAverage<Module>?
     public let objective: Objective
+    /// The first step (0-based) whose EMA update averages; before it the EMA copies G (BigGAN's
+    /// `ema_start`). 0: averaging from the start.
+    public let emaStart: Int
     public let classCount: Int
     public let latentDimension: Int
     public let dataShape: [Int]
 
     public init(generator: any GeneratorNetwork, discriminator: any DiscriminatorNetwork,
                 generatorOptimizer: OptimizerSettings, discriminatorOptimizer: OptimizerSettings,
-                emaDecay: Float?, objective: Objective, classCount: Int, latentDimension: Int, dataShape: [Int]) {
+                emaDecay: Float?, emaStart: Int = 0, objective: Objective, classCount: Int, latentDimension: Int,
+                dataShape: [Int]) {
         self.generator = generator
         self.discriminator = discriminator
         self.generatorOptimizer = generatorOptimizer.make(generator.parameters())
         self.discriminatorOptimizer = discriminatorOptimizer.make(discriminator.parameters())
         self.ema = emaDecay.map { ExponentialMovingAverage<Module>(model: generator, decay: $0) }
         self.objective = objective
+        self.emaStart = emaStart
         self.classCount = classCount
         self.latentDimension = latentDimension
         self.dataShape = dataShape
@@ -110,12 +115,20 @@ public final class AdversarialModel: LatentModel {
             let n = metrics.realSamples / objective.discriminatorSteps
             (fake, labels) = (generator.generate(latents(count: n, using: &context.rng), labels: lastLabels), lastLabels)
         }
-        let loss = objective.loss.generatorLoss(fake: discriminator.score(fake, labels: labels))
+        var loss = objective.loss.generatorLoss(fake: discriminator.score(fake, labels: labels))
         metrics.loss("loss_g", try context.finiteValue(of: loss, "the generator loss"), label: "G")
+        if let strength = objective.orthogonalRegularization, strength > 0 {
+            let weights = generator.namedParameters()
+                .filter { name, p in p.value.rank >= 2 && !objective.unregularizedPrefixes.contains { name.hasPrefix($0) } }
+                .map(\.parameter.value)
+            let penalty = OrthogonalRegularization.penalty(weights, strength: strength)
+            if context.measure { metrics.measure("ortho", penalty.item, label: "R_β") }
+            loss = loss + penalty
+        }
         let grads = context.time("g_backward") { gradients(of: loss, wrt: generator.parameters().map(\.value)) }
         if context.measure { metrics.measure("grad_norm_g", gradientNorm(grads), label: "|∇G|") }
         context.apply(grads, to: generatorOptimizer)
-        ema?.update()
+        ema?.update(decay: context.step < emaStart ? 0 : nil)
         return metrics
     }
 
