@@ -11,7 +11,7 @@ given the Swift outputs, that those modules compute the same thing.
         --translations y.npy
 
 It reads RUN/config.json, builds the reference modules of ``run.family`` (scripts/reference/:
-adversarial.py, cyclegan.py, cogan.py, sagan.py) from ``model``, and loads each network prefix of the
+adversarial.py, cyclegan.py, cogan.py, sagan.py, biggan.py) from ``model``, and loads each network prefix of the
 checkpoint (the newest RUN/checkpoints/step-*.safetensors unless --checkpoint) with
 ``load_state_dict(strict=True)``: a missing, unexpected or misshaped tensor fails, as does a
 network prefix without a reference module or a reference module without its prefix. Prefixes
@@ -19,7 +19,7 @@ that hold no network (optimiser moments, CycleGAN's image pools) are listed and 
 
 Outputs are compared in evaluation mode with the network ``gan`` itself uses (the EMA generator
 when the run keeps one): latent families recompute ``--samples`` from ``--latents`` (the labels of
-cgan and conditional sagan are ``i mod classCount`` as ``gan sample`` draws them, or ``--class K``; cogan's array is each
+cgan and conditional sagan and biggan are ``i mod classCount`` as ``gan sample`` draws them, or ``--class K``; cogan's array is each
 latent's A image then its B image), cyclegan recomputes ``--translations`` from ``--inputs`` (a
 ``.npy`` or a ``fashion-mnist[:test]@CLASS`` spec, read from the IDX files as ``GANData`` reads
 them: byte v -> v / 127.5 - 1).
@@ -49,6 +49,7 @@ from safetensors.torch import load_file
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference"))
 import adversarial  # noqa: E402
+import biggan  # noqa: E402
 import cogan  # noqa: E402
 import cyclegan  # noqa: E402
 import sagan  # noqa: E402
@@ -59,6 +60,7 @@ REFERENCES = {
     "cyclegan": lambda config: cyclegan.build(config, "cyclegan"),
     "cogan": lambda config: cogan.build(config),
     "sagan": sagan.build,
+    "biggan": biggan.build,
 }
 # Checkpoint prefixes that hold no network: optimiser state and CycleGAN's pools of fakes.
 NON_NETWORK_PREFIXES = {"optimizer_g", "optimizer_d", "pool_a", "pool_b"}
@@ -192,7 +194,7 @@ def check_samples(family, model_config, modules, args, verdicts):
         else:
             labels = None
             k = model_config.get("classCount") or model_config.get("network", {}).get("classCount", 0)
-            if family in ("cgan", "sagan") and k > 0:
+            if family in ("cgan", "sagan", "biggan") and k > (1 if family == "biggan" else 0):
                 labels = torch.full((z.shape[0],), args.class_index) if args.class_index is not None \
                     else torch.arange(z.shape[0]) % k
             out = network(z, labels)

@@ -94,6 +94,9 @@ latent cogan-ema cogan "" --data fashion-mnist --data-b 'fashion-mnist|negative'
 latent sagan sagan "" --data fashion-mnist $small --ema 0.99
 latent sagan-class sagan "--class 4" --data fashion-mnist $small
 latent sagan-unconditional sagan "" --data fashion-mnist --unconditional $small
+latent biggan biggan "" --data fashion-mnist $small --ema-start 1
+latent biggan-class biggan "--class 6" --data fashion-mnist --steps 2 --batch-size 4
+latent biggan-unlabelled biggan "" --data fashion-mnist@sandal --steps 2 --batch-size 4
 
 echo "$passed passed, $failed failed${failures:+: ${failures[*]}}"
 [ "$failed" -eq 0 ]

@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "reference"))
 sys.path.insert(0, HERE)
 import adversarial  # noqa: E402
+import biggan  # noqa: E402
 import cogan  # noqa: E402
 import cyclegan  # noqa: E402
 import sagan  # noqa: E402
@@ -229,8 +230,18 @@ ADVERSARIAL = {
               "loss": "hinge", "discriminatorSteps": 1, "conditional": True,
               "generatorOptimizer": adam(1e-4, 0.0, 0.9), "discriminatorOptimizer": adam(4e-4, 0.0, 0.9)},
 }
+# Residual blocks, shared embedding, hierarchical z, conditional BN from [shared(y), z_i], BigGAN's
+# attention, projection; two D steps, hinge, orthogonal regularisation of G (the shared embedding
+# left out).
+ADVERSARIAL["biggan"] = {
+    "network": {"channels": 1, "imageSize": 16, "width": 4, "latentDimension": 12, "sharedDimension": 4,
+                "classCount": 2, "generatorMultipliers": [4, 4, 2], "bottomWidth": 4, "generatorAttention": 8,
+                "discriminatorMultipliers": [2, 4, 4], "discriminatorDownsample": [True, True, False],
+                "discriminatorAttention": 8},
+    "loss": "hinge", "discriminatorSteps": 2, "orthogonalRegularization": 0.001, "emaDecay": None, "emaStart": 0,
+    "generatorOptimizer": adam(1e-4, 0.0, 0.999), "discriminatorOptimizer": adam(4e-4, 0.0, 0.999)}
 # family -> build(model_config) of its reference networks.
-REFERENCES = {"sagan": sagan.build}
+REFERENCES = {"sagan": sagan.build, "biggan": biggan.build}
 
 
 def optimizer_for(params, settings):
@@ -256,7 +267,7 @@ def adversarial_step(fx, family, seed=21, batch=4):
     net = config["network"]
     shape = net.get("dataShape") or [net["channels"], net["imageSize"], net["imageSize"]]
     real = torch.rand(batch, *shape, dtype=torch.float64) * 2 - 1
-    labels = torch.tensor([i % 2 for i in range(batch)]) if family in ("cgan", "sagan") else None
+    labels = torch.tensor([i % 2 for i in range(batch)]) if family in ("cgan", "sagan", "biggan") else None
     fx.add(prefix + "real", real)
     loss = config.get("loss", "wasserstein")
     steps = config.get("discriminatorSteps", config.get("criticSteps", 1))
@@ -308,7 +319,15 @@ def adversarial_step(fx, family, seed=21, batch=4):
     if kept is None:
         kept = g(latents(), labels)
     lossg = g_loss(d(kept, labels))
-    g_grads = torch.autograd.grad(lossg, list(g.parameters()))
+    total = lossg
+    if config.get("orthogonalRegularization"):
+        ortho = sum(((w.view(w.shape[0], -1) @ w.view(w.shape[0], -1).t())
+                     * (1 - torch.eye(w.shape[0], dtype=w.dtype))).pow(2).sum()
+                    for name, w in g.named_parameters() if w.dim() >= 2 and not name.startswith("shared."))
+        ortho = config["orthogonalRegularization"] * ortho
+        fx.add(prefix + "ortho", ortho)
+        total = lossg + ortho
+    g_grads = torch.autograd.grad(total, list(g.parameters()))
     g_opt.zero_grad()
     for p, gr in zip(g.parameters(), g_grads):
         p.grad = gr.clone()

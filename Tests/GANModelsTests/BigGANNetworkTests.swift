@@ -98,7 +98,7 @@ import Testing
         withoutGradients {
             check(g.generate(z, labels: labels), "\(name).g_eval")
             check(d.score(x, labels: labels), "\(name).d_eval")
-            if let map = g.attentionMap(z, labels: labels) { check(map, "\(name).attention") }
+            if let map = g.attentionMap(z, labels: labels)?.weights { check(map, "\(name).attention") }
         }
         #expect(g.attentionMap(z, labels: labels) != nil)
         print("BigGAN \(name): worst relative error \(worst) (\(worstKey)) over \(parameters.count) gradients and every output and buffer")
@@ -156,7 +156,7 @@ import Testing
             #expect(scores.scalars.allSatisfy { $0.isFinite }, "\(name) D output \(scores.scalars)")
         }
         let side = try #require(settings.generatorAttention)
-        let map = try #require(withoutGradients { g.attentionMap(z, labels: [1, 7]) })
+        let map = try #require(withoutGradients { g.attentionMap(z, labels: [1, 7])?.weights })
         #expect(map.shape == [2, side * side, side * side / 4])
     }
 
@@ -167,7 +167,7 @@ import Testing
         var rng = RandomGenerator(seed: 4)
         let g = BigGANGenerator(settings: settings, using: &rng).eval()
         let z = Tensor.randomNormal([3, settings.latentDimension], using: &rng)
-        let map = try #require(withoutGradients { g.attentionMap(z, labels: [0, 1, 2]) })
+        let map = try #require(withoutGradients { g.attentionMap(z, labels: [0, 1, 2])?.weights })
         #expect(map.shape == [3, 196, 49])
         let rows = map.sum(axis: 2).scalars
         #expect(rows.allSatisfy { abs($0 - 1) < 1e-5 }, "row sums \(rows.prefix(4))")

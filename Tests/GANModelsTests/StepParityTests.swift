@@ -106,9 +106,10 @@ import Testing
 
     /// GAN (minimax, MLP), DCGAN, CGAN (labels), WGAN (RMSprop, clipping, two critic steps) and
     /// WGAN-GP (the penalty's coefficients from the RNG, two critic steps), SAGAN (spectral norm,
-    /// attention, conditional BN, projection, hinge, TTUR): the last critic
+    /// attention, conditional BN, projection, hinge, TTUR) and BigGAN (residual blocks, shared
+    /// embedding, hierarchical z, two D steps, orthogonal regularisation): the last critic
     /// step's gradients, the generator's, and every weight and buffer after the step.
-    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "sagan"])
+    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "sagan", "biggan"])
     func adversarialStepMatchesPyTorch(family: String) throws {
         let fixture = try Fixture("step_adversarial")
         let prefix = family + "."
@@ -136,6 +137,9 @@ import Testing
         let metrics = try model.trainingStep(context)
         #expect(relativeError(Tensor(metrics["loss_d"]!), fixture[prefix + "loss_d"]) <= 1e-4, "\(family) loss_d")
         #expect(relativeError(Tensor(metrics["loss_g"]!), fixture[prefix + "loss_g"]) <= 1e-4, "\(family) loss_g")
+        if let ortho = fixture.tensors[prefix + "ortho"] {
+            #expect(relativeError(Tensor(try #require(metrics["ortho"])), ortho) <= 1e-4, "\(family) orthogonal regularisation")
+        }
         try compareAfterStep(fixture, namePrefix: prefix, groups: [
             (model.generatorOptimizer, [("generator", model.generator)]),
             (model.discriminatorOptimizer, [("discriminator", model.discriminator)]),

@@ -61,6 +61,13 @@ import Testing
                                              discriminatorWidth: 2, attentionSide: 8)
             c.emaDecay = 0.9
             return (c, tinyImages(count: 32, side: 16))
+        case "biggan":
+            // The EMA starts averaging at step 6, after the resume at step 4.
+            var c = BigGANConfig.grey28
+            c.network = tinyBigGAN()
+            c.emaDecay = 0.9
+            c.emaStart = 6
+            return (c, tinyImages(count: 32, side: 16))
         default:
             return (smallDCGAN(), tinyImages())
         }
@@ -77,9 +84,9 @@ import Testing
 
     /// 2N steps in one go and N steps + resume for N more give bit-identical weights,
     /// optimiser state, EMA, pools, RNG and batcher positions — for every family.
-    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "cyclegan", "cogan", "sagan"])
+    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "cyclegan", "cogan", "sagan", "biggan"])
     func resumeIsExact(family: String) throws {
-        #expect(Families.all.count == 8, "a new family needs its case here")
+        #expect(Families.all.count == 9, "a new family needs its case here")
         let (config, data) = smallConfig(family)
         let n = 4
         let a = temporaryRunFolder("resume-a"), b = temporaryRunFolder("resume-b")

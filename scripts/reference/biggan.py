@@ -168,6 +168,11 @@ def attention_index(sides, side):
     return None if side is None else sides.index(side)
 
 
+def class_labels(labels, count):
+    """``labels`` as a long tensor; class 0 for every sample when None (unlabelled data: one class)."""
+    return torch.zeros(count, dtype=torch.long) if labels is None else labels.long()
+
+
 class Generator(nn.Module):
     """BigGAN-PyTorch's ``Generator`` (shared embedding, hierarchical z): (z, labels) -> [N, C, S, S]."""
 
@@ -198,14 +203,14 @@ class Generator(nn.Module):
                 h = self.attention(h)
         return torch.tanh(self.output_conv(F.relu(self.output_bn(h))))
 
-    def forward(self, z, labels):
-        return self.run(z, self.shared(labels))
+    def forward(self, z, labels=None):
+        return self.run(z, self.shared(class_labels(labels, z.shape[0])))
 
     def attention_map(self, z, labels):
         """G's attention weights [N, s*s, s*s/4] for (z, labels); None without attention."""
         if self.attention_index is None:
             return None
-        return self.run(z, self.shared(labels), stop_at_attention=True)
+        return self.run(z, self.shared(class_labels(labels, z.shape[0])), stop_at_attention=True)
 
 
 class Discriminator(nn.Module):
@@ -223,7 +228,8 @@ class Discriminator(nn.Module):
         self.linear = sn_linear(ch[-1], 1)
         self.embed = spectral_norm(nn.Embedding(s["classCount"], ch[-1]))
 
-    def forward(self, x, labels):
+    def forward(self, x, labels=None):
+        labels = class_labels(labels, x.shape[0])
         h = x
         for i, block in enumerate(self.blocks):
             h = block(h)
@@ -265,3 +271,13 @@ def build_discriminator(settings, init=True):
     """BigGAN's D for ``settings`` (or a run's model config holding it under "network")."""
     d = Discriminator(network_settings(settings))
     return init_ortho(d) if init else d
+
+
+def build(model_config):
+    """The modules of a biggan run by checkpoint prefix: ``generator``, ``discriminator`` and, with
+    an ``emaDecay``, ``ema`` (a copy of the generator)."""
+    modules = {"generator": build_generator(model_config, init=False),
+               "discriminator": build_discriminator(model_config, init=False)}
+    if model_config.get("emaDecay") is not None:
+        modules["ema"] = build_generator(model_config, init=False)
+    return modules

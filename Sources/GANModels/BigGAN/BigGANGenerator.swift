@@ -21,7 +21,7 @@ import GANTensor
 /// image has `C` channels rather than 3. `init_weights('ortho')` draws every convolution,
 /// linear and embedding weight orthogonally, `shared` included, as theirs does.
 /// Shapes: `z` `[N, dim_z]` and N labels → `[N, C, S, S]` in [−1, 1].
-public final class BigGANGenerator: Module, GeneratorNetwork {
+public final class BigGANGenerator: Module, AttentionGenerator {
     public let settings: BigGANNetworkSettings
     /// The shared class embedding `[K, shared_dim]`.
     public let shared: Embedding
@@ -104,9 +104,10 @@ public final class BigGANGenerator: Module, GeneratorNetwork {
     /// `BigGANAttention.attentionWeights`); `nil` when G has no attention. Runs G up to that
     /// block in its current mode: in training mode batch statistics and power iterations update
     /// the buffers as a forward does, so use `eval()` (or a copy) to look without changing it.
-    public func attentionMap(_ z: Tensor, labels: [Int]?) -> Tensor? {
-        guard attention != nil else { return nil }
-        return run(z, classEmbedding: classEmbedding(labels: labels, count: z.shape.first ?? 0), stoppingAtAttention: true)
+    public func attentionMap(_ z: Tensor, labels: [Int]?) -> AttentionMap? {
+        guard attention != nil, let side = settings.generatorAttention else { return nil }
+        let weights = run(z, classEmbedding: classEmbedding(labels: labels, count: z.shape.first ?? 0), stoppingAtAttention: true)
+        return AttentionMap(weights: weights, querySide: side, keySide: side / 2)
     }
 
     /// The forward pass, or, with `stoppingAtAttention`, the attention weights at its attention block.
