@@ -40,7 +40,7 @@ from torch.nn.utils import spectral_norm
 # The Swift presets (BigGANNetworkSettings.grey28, .colour32, .colour64); the fixture test checks
 # that the Swift values still equal these.
 PRESETS = {
-    "grey28": {"channels": 1, "imageSize": 28, "width": 32, "latentDimension": 120, "sharedDimension": 128,
+    "grey28": {"channels": 1, "imageSize": 28, "width": 16, "latentDimension": 120, "sharedDimension": 128,
                "classCount": 10, "generatorMultipliers": [4, 4, 2], "bottomWidth": 7, "generatorAttention": 14,
                "discriminatorMultipliers": [2, 4, 4, 4], "discriminatorDownsample": [True, True, False, False],
                "discriminatorAttention": 14},

@@ -44,6 +44,7 @@ public struct BigGANConfig: ModelConfiguration, Equatable {
         + [FamilyOption("ortho", "β", "orthogonal regularisation strength of G (default 1e-4; 0 turns it off)"),
            FamilyOption("ema", "DECAY", "decay of G's exponential moving average (default 0.999); samples use it"),
            FamilyOption("ema-start", "STEP", "the step from which the EMA averages; before it, it copies G (default 1000)"),
+           FamilyOption("width", "CH", "BigGAN's channel multiplier ch: every layer has a multiple of it (grey28: 16, colour32 and colour64: 32)"),
            .latentDimension]
 
     public mutating func apply(_ options: FamilyOptionValues) throws {
@@ -53,6 +54,7 @@ public struct BigGANConfig: ModelConfiguration, Equatable {
         if let decay = try options.emaDecay() { emaDecay = decay }
         if let start = try options.int("ema-start", "a step number ≥ 0", { $0 >= 0 }) { emaStart = start }
         if let n = try options.latentDimension() { network.latentDimension = n }
+        if let ch = try options.int("width", "a positive integer", { $0 > 0 }) { network.width = ch }
     }
 
     public var dataRequirements: DataRequirements {
@@ -101,7 +103,7 @@ public enum BigGANFamily: Family {
     public static let name = "biggan"
     public static let summary = "BigGAN: residual G/D, shared embedding, hierarchical z, conditional BN, projection D, ortho reg, EMA"
     public static var presets: [Preset] {
-        [Preset("grey28", "28×28 grey (Fashion-MNIST): G 7→14→28, attention at 14×14, ch 32") { BigGANConfig.grey28 },
+        [Preset("grey28", "28×28 grey (Fashion-MNIST): G 7→14→28, attention at 14×14, ch 16") { BigGANConfig.grey28 },
          Preset("colour32", "32×32 colour: BigGAN-PyTorch's arch[32] at ch 32, attention at 16×16") { BigGANConfig.colour32 },
          Preset("colour64", "64×64 colour (emoji groups): arch[64] at ch 32, attention at 32×32") { BigGANConfig.colour64 }]
     }
