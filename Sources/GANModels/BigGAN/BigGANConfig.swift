@@ -90,8 +90,7 @@ public struct BigGANConfig: ModelConfiguration, Equatable {
     }
 
     public var summaryLines: [String] {
-        ["networks: \(network.summary)"
-            + (conditionalClassCount > 0 ? ", conditioned on \(network.classCount) classes" : ", unconditional (one class)"),
+        ["networks: \(network.summary)" + (conditionalClassCount > 0 ? "" : " (unlabelled data: unconditional)"),
          "loss: hinge, D steps per G step: \(discriminatorSteps), orthogonal regularisation β \(orthogonalRegularization)",
          "optimisers: G \(generatorOptimizer.summary), D \(discriminatorOptimizer.summary)"]
             + (emaDecay.map { ["EMA of G: decay \($0) from step \(emaStart) (a copy of G before)"] } ?? [])
