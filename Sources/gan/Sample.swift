@@ -17,8 +17,8 @@ struct Sample: ParsableCommand {
 
         Truncation (BigGAN's trick): --truncation T redraws every latent entry with |z| > T, trading
         variety for fidelity. --truncation-sweep T1,T2,... writes one row per threshold, top to bottom in
-        the order given, from the same latents (entries already inside a threshold are kept), and prints
-        the per-pixel variance of each row.
+        the order given, from the same latents (entries already inside a threshold are kept), all of one
+        class (--class, default 0) for a conditional run, and prints the per-pixel variance of each row.
 
         Examples:
           gan sample --run runs/dcgan-dcgan28 --count 64 --out samples.png
@@ -104,7 +104,8 @@ struct Sample: ParsableCommand {
             labels = (0..<count).map { $0 % model.classCount }
         }
         if truncationSweep != nil {
-            return try sweep(model, trained: trained, labels: labels)
+            // One class for the whole strip, so a row's variance is the latents' doing.
+            return try sweep(model, trained: trained, labels: model.classCount > 0 ? Array(repeating: classIndex ?? 0, count: count) : nil)
         }
         let z = truncation.map { model.truncatedLatents(count: count, threshold: $0, seed: seed) }
             ?? model.latents(count: count, seed: seed)
@@ -140,7 +141,8 @@ struct Sample: ParsableCommand {
             let z = model.truncatedLatents(count: count, threshold: threshold, seed: seed)
             let x = model.generate(z, options: GenerationOptions(labels: labels))
             let variance = x.variance(axes: [0]).mean().item
-            print("truncation \(threshold): per-pixel variance over \(count) samples \(String(format: "%.4f", variance))")
+            print("truncation \(threshold): per-pixel variance over \(count) samples\(labels.map { " of class \($0[0])" } ?? "") "
+                  + String(format: "%.4f", variance))
             rows.append(x)
         }
         let samples = Tensor.concatenate(rows, axis: 0)
