@@ -8,7 +8,7 @@ import Testing
         #expect(throws: ModelError.invalidOption("--clip does not apply to family 'dcgan'; it is an option of wgan")) {
             _ = try FamilyOptionValues(arguments: ["--clip", "0.02"], family: DCGANFamily.self)
         }
-        #expect(throws: ModelError.invalidOption("--loss does not apply to family 'wgan-gp'; it is an option of gan, dcgan, cgan, cogan")) {
+        #expect(throws: ModelError.invalidOption("--loss does not apply to family 'wgan-gp'; it is an option of gan, dcgan, cgan, cogan, sagan")) {
             _ = try FamilyOptionValues(arguments: ["--loss", "hinge"], family: WGANGPFamily.self)
         }
         #expect(throws: ModelError.self) { _ = try FamilyOptionValues(arguments: ["--no-such", "1"], family: GANFamily.self) }
@@ -35,14 +35,17 @@ import Testing
     @Test(arguments: Families.all.map { $0.name })
     func everyDeclaredOptionChangesTheConfig(family name: String) throws {
         let family = try Families.named(name)
-        let values = ["loss": "hinge", "n-critic": "3", "lr": "0.00123", "lr-g": "0.00123", "lr-d": "0.00123",
+        // A value no family has as its default ("" for a flag).
+        let values = ["loss": "least-squares", "n-critic": "3", "lr": "0.00123", "lr-g": "0.00123", "lr-d": "0.00123",
                       "latent-dim": "7", "ema": "0.95", "clip": "0.033", "gp-weight": "3.5", "cycle-weight": "4.5",
-                      "identity-weight": "0.25", "pool-size": "7"]
+                      "identity-weight": "0.25", "pool-size": "7", "unconditional": "", "ortho": "0.5", "ema-start": "77",
+                      "width": "8"]
         for option in family.options {
             let base = try Families.preset(family.defaultPreset(forToyData: false), of: family)
             var changed = base
             let value = try #require(values[option.name], "no test value for --\(option.name)")
-            try changed.apply(try FamilyOptionValues(arguments: ["--\(option.name)", value], family: family))
+            let arguments = option.valueName == nil ? ["--\(option.name)"] : ["--\(option.name)", value]
+            try changed.apply(try FamilyOptionValues(arguments: arguments, family: family))
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             #expect(try encoder.encode(AnyConfig(base)) != encoder.encode(AnyConfig(changed)), "\(name): --\(option.name) changed nothing")
