@@ -136,7 +136,7 @@ struct Train: ParsableCommand {
     func evaluationSettings(saved: RunEvaluation?) throws -> RunEvaluation? {
         guard let every = evalEvery ?? saved?.every else {
             if let first = evaluationDetailsGiven.first {
-                throw ValidationError("\(first) sets up evaluation during training, which needs --eval-every K "
+                throw ModelError.invalidOption("\(first) sets up evaluation during training, which needs --eval-every K "
                     + "(e.g. --eval-every 500)" + (resume ? "; the run does not evaluate yet" : ""))
             }
             return nil
@@ -273,7 +273,7 @@ struct Train: ParsableCommand {
         if resume {
             resumedFrom = try trainer.resumeIfPossible()
             if steps != nil || epochs != nil, run.steps <= trainer.step {
-                let asked = steps.map { "--steps \($0)" } ?? "--epochs \(epochs!) (\(run.steps) steps)"
+                let asked = steps.map { "--steps \($0)" } ?? "--epochs \(epochs!) (\(run.steps) step\(run.steps == 1 ? "" : "s"))"
                 throw ModelError.run("\(folder.url.path): the run is at step \(trainer.step); \(asked) would train nothing: "
                     + "give a larger total (--steps counts all the run's steps, not more steps)")
             }
@@ -335,7 +335,7 @@ struct Train: ParsableCommand {
         if preset == nil {
             reporter.line("note: the default preset \(shapes); they are converted (choose --preset to say otherwise)")
         } else if channels != native[0] && !convertChannels {
-            throw ValidationError("--preset \(shapes): their channels would be converted "
+            throw ModelError.invalidOption("--preset \(shapes): their channels would be converted "
                 + "(\(native[0] == 1 ? "grey to RGB" : "RGB to grey")). Choose a preset for \(native[0])-channel images "
                 + "(see `gan list`), or add --convert-channels to convert on purpose")
         } else {
