@@ -90,6 +90,11 @@ let package = Package(
             name: "GANMetricsTests",
             dependencies: ["GANMetrics", "GANTestSupport"]
         ),
+        // Runs the built `gan` binary (.build/release/gan): every option applied or refused.
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["GANTensor", "GANData", "GANLayers"]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -123,7 +123,9 @@ public struct DataSpec: Codable, Equatable, Sendable, CustomStringConvertible {
         let kind: Substring, argument: String?
         if let colon = body.firstIndex(of: ":") {
             kind = body[..<colon]
-            argument = String(body[body.index(after: colon)...])
+            // `~` is the shell's to expand, but it does not inside a spec: folder:~/faces.
+            argument = String(body[body.index(after: colon)...]).split(separator: ",", omittingEmptySubsequences: false)
+                .map { FileIO.expandingTilde(String($0)) }.joined(separator: ",")
         } else {
             kind = body
             argument = nil

@@ -90,6 +90,14 @@ public enum FileIO {
     }
 
     /// Calls a CGANImage function with a message buffer; returns its message when it fails.
+    /// `path` with a leading `~` or `~/` replaced by the home directory (`$HOME`), as a shell
+    /// would have done had the path not been inside a spec (`folder:~/faces`) or after `=`.
+    public static func expandingTilde(_ path: String) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path }
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        return home + path.dropFirst()
+    }
+
     static func callC(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> String? {
         callCWithStatus(body)?.message
     }

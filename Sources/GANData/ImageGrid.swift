@@ -74,6 +74,17 @@ public enum ImageGrid {
             .writePNG(to: path)
     }
 
+    /// Writes the grid of `images` (1 or 3 channels) as a PNG or a JPEG, as the extension of
+    /// `path` says (see `ImageFileFormat`).
+    public static func write(
+        _ images: Tensor, to path: String, imagesPerRow: Int = 8, padding: Int = 2,
+        valueRange: ClosedRange<Float> = -1...1, padValue: Float = 0
+    ) throws {
+        _ = try ImageFileFormat(path: path)
+        try bitmap(images, imagesPerRow: imagesPerRow, padding: padding, valueRange: valueRange, padValue: padValue)
+            .write(to: path)
+    }
+
     /// `x` clamped to `range` (or its own min...max) and mapped onto [0, 1].
     private static func normalised(_ x: Tensor, _ range: ClosedRange<Float>?) -> Tensor {
         let low = range?.lowerBound ?? x.min().item

@@ -16,11 +16,12 @@ struct Attention: ParsableCommand {
 
         Examples:
           gan attention --run runs/sagan --seed 3 --out attn.png
-          gan attention --run runs/biggan --seed 1 --class 7 --query 14,6 --query 14,22 --out boot.png
+          gan attention --run runs/biggan --seed 1 --class 7 \\
+              --query 14,6 --query 14,22 --out boot.png
         """
     )
 
-    @Option(name: .customLong("run"), help: "The run folder (made by `gan train`).")
+    @Option(name: .customLong("run"), help: "The run folder (made by `gan train`).", transform: FileIO.expandingTilde)
     var runPath: String
 
     @Option(help: "Seed of the latent (as `gan sample --count 1`).")
@@ -35,15 +36,15 @@ struct Attention: ParsableCommand {
     @Option(help: "Pixels per image pixel in the picture (default: enough for 128-pixel panels).")
     var scale: Int?
 
-    @Option(help: "The PNG to write (default: RUN/attention.png).")
+    @Option(help: "The picture to write: .png, .jpg or .jpeg (default: RUN/attention.png).", transform: FileIO.expandingTilde)
     var out: String?
 
-    @Option(help: "A checkpoint file to use instead of the newest.")
+    @Option(help: "A checkpoint file to use instead of the newest.", transform: FileIO.expandingTilde)
     var checkpoint: String?
 
     func validate() throws {
         if let scale, !(1...32).contains(scale) { throw ValidationError("--scale must be in 1...32, got \(scale)") }
-        if let out, !out.lowercased().hasSuffix(".png") { throw ValidationError("--out writes a PNG: give a .png path, got '\(out)'") }
+        if let out { try checkImagePath(out, option: "--out") }
     }
 
     func run() throws {
@@ -96,7 +97,7 @@ struct Attention: ParsableCommand {
             panels.append(heatmap(base, weights: row, keySide: map.keySide, colour: Self.colours[n % Self.colours.count], scale: scale))
         }
         let path = out ?? trained.folder.url.appendingPathComponent("attention.png").path
-        try Self.sideBySide(panels).writePNG(to: path)
+        try Self.sideBySide(panels).write(to: path)
         print("wrote \(path): the image and \(points.count) attention maps, from \(trained.checkpoint.path) (step \(trained.step))")
     }
 

@@ -6,9 +6,9 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure kernel speed and memory behaviour on this machine.",
         discussion: """
-        Compare with PyTorch on the same machine in the same sitting:
-          python ../shared/bench/torch_bench.py and scripts/torch_layer_bench.py
-        Ratios measured together are meaningful; absolute times drift between machines.
+        Compare with PyTorch on the same machine in the same sitting (scripts/torch_layer_bench.py
+        times the layers; `gan bench train --help` describes the training iteration to time in
+        PyTorch). Ratios measured together are meaningful; absolute times drift between machines.
         """,
         subcommands: [BenchKernels.self, BenchTrain.self, BenchMemory.self]
     )

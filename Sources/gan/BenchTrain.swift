@@ -9,17 +9,20 @@ import GANTensor
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Time one training iteration of the reference models of ../shared/bench (as torch_bench.py).",
+        abstract: "Time one training iteration of four reference models (mlp28, dcgan28, dcgan64, wgangp28).",
         discussion: """
         One iteration: a D step on a real and a fake batch, then a G step on the same fake batch (non-saturating
         BCE; wgangp28: Wasserstein loss with a gradient penalty λ 10, one critic step); Adam 2e-4, β (0.5, 0.999);
         batch 64; random "real" data; z drawn inside the timing. Inference: G in eval mode, no gradients.
-        Run torch_bench.py in the same sitting and compare ratios.
+        The reference models: mlp28, PyTorch-GAN's MLP GAN for 28×28 grey images (gan --preset
+        mnist); dcgan28, a DCGAN for 28×28 grey images (dcgan --preset dcgan28); dcgan64, the
+        pytorch/examples DCGAN for 64×64 colour images (dcgan --preset dcgan64); wgangp28,
+        dcgan28's generator with a critic without BatchNorm (wgan-gp --preset dcgan28). Time the
+        same iteration in PyTorch on the same machine, in the same sitting, and compare ratios.
 
         Examples:
           gan bench train
           gan bench train --models dcgan28 --iterations 30
-          /tmp/torch-venv/bin/python ../shared/bench/torch_bench.py --models dcgan28
         """
     )
 

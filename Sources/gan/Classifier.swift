@@ -54,7 +54,7 @@ struct ClassifierTrain: ParsableCommand {
     @Option(help: "The Fashion-MNIST data: fashion-mnist (Debian's package) or fashion-mnist:DIR.")
     var data: String = "fashion-mnist"
 
-    @Option(help: "The weights file to write.")
+    @Option(help: "The weights file to write.", transform: FileIO.expandingTilde)
     var out: String = FashionClassifier.bundledWeightsName
 
     @Flag(help: "Store the weights as Float32 instead of Float16 (twice the size).")
@@ -114,7 +114,7 @@ struct ClassifierEval: ParsableCommand {
         """
     )
 
-    @Option(help: "The weights file (default: the committed weights bundled with GANMetrics).")
+    @Option(help: "The weights file (default: the committed weights bundled with GANMetrics).", transform: FileIO.expandingTilde)
     var weights: String?
 
     @Option(help: "The Fashion-MNIST data: fashion-mnist (Debian's package) or fashion-mnist:DIR.")

@@ -30,7 +30,8 @@ struct DataEmoji: ParsableCommand {
 
         Examples:
           gan data emoji --size 64 --out ~/emoji64
-          gan data emoji --size 32 --out ~/emoji32 --font MyEmoji.ttf --emoji-test emoji-test.txt
+          gan data emoji --size 32 --out ~/emoji32 \\
+              --font MyEmoji.ttf --emoji-test emoji-test.txt
           gan train dcgan --preset dcgan64 --data folder:~/emoji64@smileys-emotion
         """
     )
@@ -38,13 +39,13 @@ struct DataEmoji: ParsableCommand {
     @Option(help: "Side of the square images in pixels (e.g. 64, 32, 28).")
     var size: Int = 64
 
-    @Option(help: "The folder to write (created when missing).")
+    @Option(help: "The folder to write (created when missing).", transform: FileIO.expandingTilde)
     var out: String
 
-    @Option(help: "The colour emoji font (CBDT/CBLC bitmaps, as Noto Color Emoji).")
+    @Option(help: "The colour emoji font (CBDT/CBLC bitmaps, as Noto Color Emoji).", transform: FileIO.expandingTilde)
     var font: String = EmojiSet.debianFontPath
 
-    @Option(help: "Unicode's emoji-test.txt: the emoji, their groups and names.")
+    @Option(help: "Unicode's emoji-test.txt: the emoji, their groups and names.", transform: FileIO.expandingTilde)
     var emojiTest: String = EmojiTest.debianPath
 
     func validate() throws {

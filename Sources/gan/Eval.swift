@@ -58,10 +58,10 @@ struct Eval: ParsableCommand {
         """
     )
 
-    @Option(name: .customLong("run"), help: "A run folder (made by `gan train`): its generator is sampled.")
+    @Option(name: .customLong("run"), help: "A run folder (made by `gan train`): its generator is sampled.", transform: FileIO.expandingTilde)
     var runPath: String?
 
-    @Option(help: "With --run: a checkpoint file to use instead of the newest.")
+    @Option(help: "With --run: a checkpoint file to use instead of the newest.", transform: FileIO.expandingTilde)
     var checkpoint: String?
 
     @Option(help: ArgumentHelp("Saved samples: FILE.npy ([N, C, H, W] or [N, H, W] in [-1, 1], or uint8), folder:DIR, or any data spec.",
@@ -89,10 +89,10 @@ struct Eval: ParsableCommand {
     @Option(help: "Images per forward pass (default 16 for inception, 500 for the classifier).")
     var batchSize: Int?
 
-    @Option(help: "The Inception weights (default: $GAN_INCEPTION_WEIGHTS, else ~/.cache/swift-gan/inception-2015-12-05.safetensors).")
+    @Option(help: "The Inception weights (default: $GAN_INCEPTION_WEIGHTS, else ~/.cache/swift-gan/inception-2015-12-05.safetensors).", transform: FileIO.expandingTilde)
     var inceptionWeights: String?
 
-    @Option(help: "Write the results as JSON here.")
+    @Option(help: "Write the results as JSON here.", transform: FileIO.expandingTilde)
     var out: String?
 
     @Flag(help: "Neither read nor write the reference cache.")

@@ -12,15 +12,18 @@ struct Interpolate: ParsableCommand {
         --mode both (the default) the strip has two rows, linear above spherical; a GIF shows them side by side.
 
         Examples:
-          gan interpolate --run runs/dcgan-dcgan28 --from-seed 1 --to-seed 2 --frames 10 --out strip.png
-          gan interpolate --run runs/dcgan-dcgan28 --from-seed 1 --to-seed 2 --frames 24 --mode spherical --out walk.gif
-          gan interpolate --run runs/cgan --from-seed 3 --to-seed 4 --class 9 --out boots.png
+          gan interpolate --run runs/dcgan-dcgan28 --from-seed 1 --to-seed 2 \\
+              --frames 10 --out strip.png
+          gan interpolate --run runs/dcgan-dcgan28 --from-seed 1 --to-seed 2 \\
+              --frames 24 --mode spherical --out walk.gif
+          gan interpolate --run runs/cgan --from-seed 3 --to-seed 4 --class 9 \\
+              --out boots.png
         """
     )
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case linear, spherical, both }
 
-    @Option(name: .customLong("run"), help: "The run folder (made by `gan train`).")
+    @Option(name: .customLong("run"), help: "The run folder (made by `gan train`).", transform: FileIO.expandingTilde)
     var runPath: String
 
     @Option(help: "Seed of the first latent.")
@@ -38,7 +41,7 @@ struct Interpolate: ParsableCommand {
     @Option(name: .customLong("class"), help: "cgan: the class.")
     var classIndex: Int?
 
-    @Option(help: "The output: a .png strip or a .gif animation.")
+    @Option(help: "The output: a .png (or .jpg) strip or a .gif animation.", transform: FileIO.expandingTilde)
     var out: String
 
     @Option(help: "GIF: frame time in hundredths of a second.")
@@ -47,8 +50,8 @@ struct Interpolate: ParsableCommand {
     func validate() throws {
         guard frames >= 2 else { throw ValidationError("--frames must be at least 2") }
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
-        guard ext == "png" || ext == "gif" else {
-            throw ValidationError("--out must end in .png (a strip) or .gif (an animation), got '\(out)'")
+        guard ext == "gif" || ImageFileFormat.canWrite(out) else {
+            throw ValidationError("--out must end in .png, .jpg or .jpeg (a strip) or .gif (an animation), got '\(out)'")
         }
     }
 
@@ -71,8 +74,8 @@ struct Interpolate: ParsableCommand {
         let a = model.latents(count: 1, seed: fromSeed), b = model.latents(count: 1, seed: toSeed)
         let modes: [Interpolation] = mode == .both ? [.linear, .spherical] : [mode == .linear ? .linear : .spherical]
         let rows = modes.map { model.generate($0.path(from: a, to: b, frames: frames), labels: labels) }  // [frames, C, H, W]
-        if out.lowercased().hasSuffix(".png") {
-            try ImageGrid.writePNG(Tensor.concatenate(rows, axis: 0), to: out, imagesPerRow: frames)
+        if ImageFileFormat.canWrite(out) {
+            try ImageGrid.write(Tensor.concatenate(rows, axis: 0), to: out, imagesPerRow: frames)
         } else {
             let images = (0..<frames).map { f -> Tensor in
                 let side = Tensor.concatenate(rows.map { $0.slice(axis: 0, start: f, end: f + 1) }, axis: 0)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GANData
 import GANModels
 
 struct Report: ParsableCommand {
@@ -14,7 +15,7 @@ struct Report: ParsableCommand {
         """
     )
 
-    @Argument(help: "The run folder.")
+    @Argument(help: "The run folder.", transform: FileIO.expandingTilde)
     var folder: String
 
     func run() throws {

@@ -22,14 +22,17 @@ struct Sample: ParsableCommand {
 
         Examples:
           gan sample --run runs/dcgan-dcgan28 --count 64 --out samples.png
+          gan sample --run runs/dcgan-dcgan28 --out samples.jpg
           gan sample --run runs/cgan --class 7 --count 16 --out sneakers.png
-          gan sample --run runs/dcgan-dcgan28 --seed 3 --save-latents z.npy --save-array x.npy
+          gan sample --run runs/dcgan-dcgan28 --seed 3 \\
+              --save-latents z.npy --save-array x.npy
           gan sample --run runs/biggan --class 5 --truncation 0.5 --out sandals.png
-          gan sample --run runs/biggan --truncation-sweep 2,1,0.5,0.25 --count 10 --out sweep.png
+          gan sample --run runs/biggan --truncation-sweep 2,1,0.5,0.25 --count 10 \\
+              --out sweep.png
         """
     )
 
-    @Option(name: .customLong("run"), help: "The run folder (made by `gan train`).")
+    @Option(name: .customLong("run"), help: "The run folder (made by `gan train`).", transform: FileIO.expandingTilde)
     var runPath: String
 
     @Option(help: "How many samples.")
@@ -41,19 +44,19 @@ struct Sample: ParsableCommand {
     @Option(name: .customLong("class"), help: "Conditional runs (cgan, sagan, biggan): the class to draw (0-based); default: all classes in turn.")
     var classIndex: Int?
 
-    @Option(help: "The PNG to write (default: RUN/sample.png).")
+    @Option(help: "The picture to write: .png, .jpg or .jpeg (default: RUN/sample.png).", transform: FileIO.expandingTilde)
     var out: String?
 
     @Option(help: "Images per row of the grid (default 8; the class count for cgan without --class).")
     var perRow: Int?
 
-    @Option(help: "A checkpoint file to use instead of the newest.")
+    @Option(help: "A checkpoint file to use instead of the newest.", transform: FileIO.expandingTilde)
     var checkpoint: String?
 
-    @Option(help: "Also write the latents [N, D] as a .npy file.")
+    @Option(help: "Also write the latents [N, D] as a .npy file.", transform: FileIO.expandingTilde)
     var saveLatents: String?
 
-    @Option(help: "Also write the samples [N, ...] as a .npy file (values as generated, images in [-1, 1]).")
+    @Option(help: "Also write the samples [N, ...] as a .npy file (values as generated, images in [-1, 1]).", transform: FileIO.expandingTilde)
     var saveArray: String?
 
     @Option(help: "Redraw every latent entry with |z| > T (T > 0): less variety, more fidelity.")
@@ -64,6 +67,7 @@ struct Sample: ParsableCommand {
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
+        if let out { try checkImagePath(out, option: "--out") }
         if let perRow, perRow <= 0 { throw ValidationError("--per-row must be positive") }
         if let truncation, !(truncation > 0 && truncation.isFinite) {
             throw ValidationError("--truncation must be a positive number, got \(truncation)")
@@ -151,5 +155,15 @@ struct Sample: ParsableCommand {
         if let saveArray { try NumPy.write(samples, to: saveArray) }
         print("wrote \(path): \(thresholds.count) rows (thresholds \(thresholds.map { "\($0)" }.joined(separator: ", ")), top to bottom) "
               + "of \(count) samples from \(trained.checkpoint.path) (step \(trained.step))")
+    }
+}
+
+/// Refuses an image path whose extension the writers cannot produce (rather than writing
+/// PNG bytes into `x.jpg` or `x.gif`).
+func checkImagePath(_ path: String, option: String) throws {
+    do {
+        _ = try ImageFileFormat(path: path)
+    } catch let error as DataError {
+        throw ValidationError("\(option) \(path): \(error.reason)")
     }
 }

@@ -15,18 +15,27 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a GAN family on a data set, into a run folder.",
         discussion: """
-        The run folder holds config.json, checkpoints/, samples/step-NNNNNN.png (from fixed latents) and
-        metrics.jsonl. Ctrl-C writes a checkpoint and stops; --resume continues exactly where it stopped.
+        The run folder holds config.json (everything that shapes the run), checkpoints/,
+        samples/step-NNNNNN.png (from fixed latents) and metrics.jsonl. Ctrl-C, SIGTERM and
+        SIGHUP finish the step, write a checkpoint and stop; --resume continues exactly there.
+
+        On --resume, what shapes the training (data, seed, batch size, preset, family options,
+        learning-rate decay) comes from config.json and cannot change; output options
+        (--sample-every, --checkpoint-every, --log-every, --keep-checkpoints, --eval-*) and a
+        larger --steps or --epochs total are applied and saved.
 
         Examples:
           gan train dcgan --data fashion-mnist --epochs 2
           gan train gan --data toy:ring8
           gan train wgan-gp --data toy:ring8 --steps 2000 --out runs/ring-gp
-          gan train wgan-gp --data fashion-mnist --steps 5000 --gp-weight 10 --n-critic 5
+          gan train wgan-gp --data fashion-mnist --steps 5000 \\
+              --gp-weight 10 --n-critic 5
           gan train cgan --data fashion-mnist --epochs 2 --out runs/cgan
           gan train gan --data fashion-mnist --loss minimax --preset mnist
           gan train dcgan --out runs/dcgan-dcgan28 --resume --steps 4000
-          gan train dcgan --data fashion-mnist --eval-every 500 --eval-metrics fid,kid
+          gan train dcgan --data fashion-mnist \\
+              --eval-every 500 --eval-metrics fid,kid
+          gan train dcgan --preset dcgan64 --data folder:~/faces
 
         Family options (each family takes only its own; see `gan list`):
         \(familyOptionHelp())
@@ -42,10 +51,13 @@ struct Train: ParsableCommand {
     @Option(help: "The data: fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, folder:DIR, npy:FILE, toy:ring8, toy:grid25, ... (see `gan list`).")
     var data: String?
 
-    @Option(help: "A named configuration of the family (see `gan list`); default: the family's preset for the data.")
+    @Option(help: "A named configuration of the family (see `gan list`); default: the family's preset for the data. An explicit preset whose image channels differ from the data's is refused (see --convert-channels); a resize is noted.")
     var preset: String?
 
-    @Option(help: "Generator steps in total (default: 1 epoch for images, 3000 for toy data).")
+    @Flag(help: "Let --preset convert the data's channels (grey to RGB or RGB to grey).")
+    var convertChannels = false
+
+    @Option(help: "Generator steps in total (default: 1 epoch for images, 3000 for toy data); on --resume, a new total above the current step.")
     var steps: Int?
 
     @Option(help: "Epochs of the data instead of --steps (one epoch = batches per epoch / D steps per G step).")
@@ -54,26 +66,26 @@ struct Train: ParsableCommand {
     @Option(help: "Samples per batch (default 64 for images, 256 for toy data).")
     var batchSize: Int?
 
-    @Option(help: "Seeds the weights, the latents, the batches and the fixed sample latents.")
-    var seed: UInt64 = 0
+    @Option(help: "Seeds the weights, the latents, the batches and the fixed sample latents (default 0).")
+    var seed: UInt64?
 
-    @Option(help: "The run folder (default runs/FAMILY-PRESET).")
+    @Option(help: "The run folder (default runs/FAMILY-PRESET).", transform: FileIO.expandingTilde)
     var out: String?
 
     @Flag(help: "Continue the run in --out from its newest readable checkpoint.")
     var resume = false
 
-    @Option(help: "Write a sample grid every K steps (default: steps/10, at least 50).")
+    @Option(help: "Write a sample grid every K steps, K > 0 (default: steps/10, at least 50).")
     var sampleEvery: Int?
 
-    @Option(help: "Write a checkpoint every K steps (default: as --sample-every).")
+    @Option(help: "Write a checkpoint every K steps, K > 0 (default: as --sample-every).")
     var checkpointEvery: Int?
 
-    @Option(help: "Log losses, D outputs, gradient norms and images/s every K steps.")
+    @Option(help: "Log losses, D outputs, gradient norms, images/s, elapsed time and ETA every K steps, K > 0 (default 50; the first line comes after 5 steps).")
     var logEvery: Int?
 
-    @Option(help: "Step checkpoints to keep (0 keeps all).")
-    var keepCheckpoints: Int = 3
+    @Option(help: "Step checkpoints to keep (0 keeps all; default 3).")
+    var keepCheckpoints: Int?
 
     @Option(help: "Two-domain families (cyclegan, cogan): the data of domain B, e.g. fashion-mnist@ankle-boot or fashion-mnist|negative.")
     var dataB: String?
@@ -84,27 +96,63 @@ struct Train: ParsableCommand {
     @Option(help: "--lr-decay linear: the fraction of the run after which the decay starts (CycleGAN: 0.5).")
     var lrDecayStart: Double?
 
-    @Option(help: "Evaluate every K steps and after the last (see `gan eval`), logging {\"step\", \"eval\": {...}} to metrics.jsonl.")
+    @Option(help: "Evaluate every K steps, K > 0, and after the last (see `gan eval`), logging {\"step\", \"eval\": {...}} to metrics.jsonl.")
     var evalEvery: Int?
 
-    @Option(help: "--eval-every: comma-separated metrics (fid, kid, pr, is, acc).")
-    var evalMetrics: String = "fid"
+    @Option(help: "With --eval-every: comma-separated metrics (fid, kid, pr, is, acc; default fid).")
+    var evalMetrics: String?
 
-    @Option(help: "--eval-every: generated images per evaluation (from fixed latents, seed + 4), and reference images.")
-    var evalCount: Int = 2000
+    @Option(help: "With --eval-every: generated images per evaluation (from fixed latents, seed + 4), and reference images (default 2000).")
+    var evalCount: Int?
 
-    @Option(help: "--eval-every: the feature network, classifier or inception (default: classifier for 1×28×28 data, else inception).")
+    @Option(help: "With --eval-every: the feature network, classifier or inception (default: classifier for 1×28×28 data, else inception).")
     var evalFeatures: String?
 
     func validate() throws {
-        if let evalEvery, evalEvery <= 0 { throw ValidationError("--eval-every must be positive, got \(evalEvery)") }
-        guard evalCount >= 2 else { throw ValidationError("--eval-count must be at least 2, got \(evalCount)") }
+        // One rule for every option: applied, or refused here with the reason.
+        for (name, value) in [("--steps", steps), ("--batch-size", batchSize), ("--sample-every", sampleEvery),
+                              ("--checkpoint-every", checkpointEvery), ("--log-every", logEvery),
+                              ("--eval-every", evalEvery)] {
+            if let value, value <= 0 { throw ValidationError("\(name) must be positive, got \(value)") }
+        }
+        if let epochs, !(epochs > 0) { throw ValidationError("--epochs must be positive, got \(epochs)") }
+        if steps != nil && epochs != nil {
+            throw ValidationError("--steps and --epochs both set the length of the run: give one of them")
+        }
+        if let keepCheckpoints, keepCheckpoints < 0 {
+            throw ValidationError("--keep-checkpoints must be 0 (keep all) or more, got \(keepCheckpoints)")
+        }
+        if let evalCount, evalCount < 2 { throw ValidationError("--eval-count must be at least 2, got \(evalCount)") }
+    }
+
+    /// The `--eval-*` options given besides `--eval-every`, by name.
+    var evaluationDetailsGiven: [String] {
+        [evalMetrics.map { _ in "--eval-metrics" }, evalCount.map { _ in "--eval-count" },
+         evalFeatures.map { _ in "--eval-features" }].compactMap { $0 }
+    }
+
+    /// The run's evaluation: `saved` (from config.json, `nil` on a fresh run) changed by the
+    /// `--eval-*` options given.
+    func evaluationSettings(saved: RunEvaluation?) throws -> RunEvaluation? {
+        guard let every = evalEvery ?? saved?.every else {
+            if let first = evaluationDetailsGiven.first {
+                throw ModelError.invalidOption("\(first) sets up evaluation during training, which needs --eval-every K "
+                    + "(e.g. --eval-every 500)" + (resume ? "; the run does not evaluate yet" : ""))
+            }
+            return nil
+        }
+        var settings = saved ?? RunEvaluation(every: every)
+        settings.every = every
+        if let evalMetrics { settings.metrics = evalMetrics }
+        if let evalCount { settings.count = evalCount }
+        if let evalFeatures { settings.features = evalFeatures }
+        return settings
     }
 
     func run() throws {
         let family = try Families.named(self.family)
         let folder: RunFolder
-        let settings: RunSettings
+        var settings: RunSettings
         var config: any ModelConfiguration
         let reporter = ProgressReporter()
 
@@ -120,25 +168,40 @@ struct Train: ParsableCommand {
             guard saved.family.name == family.name else {
                 throw ModelError.run("\(folder.url.path): the run is of family '\(saved.family.name)', not '\(family.name)'")
             }
+            // Options that shape the training are the run's own (config.json); one given with
+            // the saved value changes nothing and is accepted.
+            let path = folder.url.path
             if let data, (try DataSpec(parsing: data)) != saved.run.data {
-                throw ModelError.run("\(folder.url.path): the run trains on '\(saved.run.data)', not '\(data)'; resume without --data")
+                throw ModelError.run("\(path): the run trains on '\(saved.run.data)' (in config.json), not '\(data)': "
+                    + "the data cannot change on --resume; resume without --data, or start a new run with --out")
             }
             if let dataB, (try DataSpec(parsing: dataB)) != saved.run.dataB {
-                throw ModelError.run("\(folder.url.path): the run's domain B is '\(saved.run.dataB.map { "\($0)" } ?? "none")', not '\(dataB)'; resume without --data-b")
+                throw ModelError.run("\(path): the run's domain B is '\(saved.run.dataB.map { "\($0)" } ?? "none")' (in config.json), "
+                    + "not '\(dataB)': the data cannot change on --resume; resume without --data-b, or start a new run with --out")
+            }
+            if let seed, seed != saved.run.seed {
+                throw ModelError.run("\(path): the run's seed is \(saved.run.seed) (in config.json), not \(seed): the seed drew "
+                    + "the weights, batches and latents, so it cannot change on --resume; resume without --seed, "
+                    + "or start a new run with --out")
             }
             let given = try FamilyOptionValues(arguments: familyArguments, family: family)
             if let first = given.given.first {
-                throw ModelError.run("\(folder.url.path): --\(first.name) cannot change on --resume (the model config is in config.json); "
+                throw ModelError.run("\(path): --\(first.name) cannot change on --resume (the model config is in config.json); "
                     + "start a new run with --out to train with other options")
             }
             if lrDecay != nil || lrDecayStart != nil || preset != nil || batchSize != nil {
-                throw ModelError.run("\(folder.url.path): --preset, --batch-size and --lr-decay cannot change on --resume; start a new run with --out")
+                throw ModelError.run("\(path): --preset, --batch-size and --lr-decay cannot change on --resume; start a new run with --out")
+            }
+            if convertChannels {
+                throw ModelError.run("\(path): --convert-channels applies when a run starts; the run's data shape is in config.json")
             }
             var run = saved.run
             if let steps { run.steps = steps }
             if let sampleEvery { run.sampleEvery = sampleEvery }
             if let checkpointEvery { run.checkpointEvery = checkpointEvery }
             if let logEvery { run.logEvery = logEvery }
+            if let keepCheckpoints { run.keepCheckpoints = keepCheckpoints }
+            run.evaluation = try evaluationSettings(saved: saved.run.evaluation)
             settings = run
             config = saved.model
         } else {
@@ -174,11 +237,15 @@ struct Train: ParsableCommand {
             if folder.exists {
                 throw ModelError.run("\(folder.url.path) already holds a run: continue it with --resume, or choose another --out")
             }
-            settings = RunSettings(family: family.name, preset: presetName, data: spec, dataB: specB, seed: seed,
+            settings = RunSettings(family: family.name, preset: presetName, data: spec, dataB: specB, seed: seed ?? 0,
                                    batchSize: batchSize ?? family.defaultBatchSize ?? (isToy ? 256 : 64), steps: steps ?? 0,
                                    logEvery: logEvery ?? 50, sampleEvery: sampleEvery ?? 0,
-                                   checkpointEvery: checkpointEvery ?? 0, keepCheckpoints: keepCheckpoints,
-                                   schedule: schedule)
+                                   checkpointEvery: checkpointEvery ?? 0, keepCheckpoints: keepCheckpoints ?? 3,
+                                   schedule: schedule, evaluation: try evaluationSettings(saved: nil))
+            for spec in settings.dataSpecs {
+                try checkShape(of: spec, for: config.dataRequirements, preset: presetName, seed: settings.seed,
+                               reporter: reporter)
+            }
         }
 
         let datasets = try settings.dataSpecs.map { try loadData($0, requirements: config.dataRequirements, seed: settings.seed) }
@@ -189,42 +256,35 @@ struct Train: ParsableCommand {
         }
         let dataset = datasets[0]
         var run = settings
-        // Set up (and check) the evaluation before a new run folder is made, so a wrong
-        // --eval-* option leaves nothing behind.
-        var evaluation: (hook: TrainingEvaluation, summary: String)?
         let perEpoch = Swift.max(1, dataset.count / Swift.max(run.batchSize, 1) / max(1, config.batchesPerStep))
+        // --epochs sets the total, on a fresh run as on --resume.
+        if let epochs { run.steps = Swift.max(1, Int((epochs * Double(perEpoch)).rounded())) }
         if !resume {
             try config.adapt(to: datasets)
-            if let epochs {
-                guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
-                run.steps = Swift.max(1, Int((epochs * Double(perEpoch)).rounded()))
-            } else if steps == nil {
-                run.steps = dataset.isImage ? perEpoch : 3000
-            }
+            if steps == nil && epochs == nil { run.steps = dataset.isImage ? perEpoch : 3000 }
             if run.sampleEvery == 0 { run.sampleEvery = Swift.max(50, run.steps / 10) }
             if run.checkpointEvery == 0 { run.checkpointEvery = run.sampleEvery }
-            try run.validate()
-            if let evalEvery { evaluation = try trainingEvaluation(every: evalEvery, run: run, config: config) }
-            try folder.create()
-            try folder.writeConfig(run: run, model: config)
-        } else {
-            // --epochs extends a resumed run to that many epochs in total, as --steps does.
-            if let epochs {
-                guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
-                run.steps = Swift.max(1, Int((epochs * Double(perEpoch)).rounded()))
-            }
-            if let evalEvery { evaluation = try trainingEvaluation(every: evalEvery, run: run, config: config) }
-            try folder.writeConfig(run: run, model: config)
         }
+        try run.validate()
 
         let trainer = try Trainer(run: run, model: config, datasets: datasets, previews: previews,
                                   folder: folder, reporter: reporter)
+        var resumedFrom: String?
         if resume {
-            if let message = try trainer.resumeIfPossible() {
-                reporter.line(message)
-            } else {
-                reporter.line("\(folder.url.path): no checkpoint yet; starting from step 0")
+            resumedFrom = try trainer.resumeIfPossible()
+            if steps != nil || epochs != nil, run.steps <= trainer.step {
+                let asked = steps.map { "--steps \($0)" } ?? "--epochs \(epochs!) (\(run.steps) step\(run.steps == 1 ? "" : "s"))"
+                throw ModelError.run("\(folder.url.path): the run is at step \(trainer.step); \(asked) would train nothing: "
+                    + "give a larger total (--steps counts all the run's steps, not more steps)")
             }
+        }
+        // Set up (and check) the evaluation before config.json is written, so a wrong --eval-*
+        // option leaves nothing behind.
+        let evaluation = try run.evaluation.map { try trainingEvaluation($0, run: run, config: config) }
+        if !resume { try folder.create() }
+        try folder.writeConfig(run: run, model: config)
+        if resume {
+            reporter.line(resumedFrom ?? "\(folder.url.path): no checkpoint yet; starting from step 0")
         }
         let described = zip(run.dataSpecs, datasets).map { "\($0) [\($1.count) samples of \($1.sampleShape)]" }
         reporter.line("\(family.name) (\(run.preset)) on \(described.joined(separator: " ↔ ")), "
@@ -233,6 +293,9 @@ struct Train: ParsableCommand {
         for line in config.summaryLines { reporter.line("  " + line) }
         reporter.line("  " + trainer.model.parameterSummary)
         reporter.line("  run folder: \(folder.url.path)")
+        reporter.line("  every \(run.logEvery) steps a log line, every \(run.sampleEvery) a sample grid, "
+                      + "every \(run.checkpointEvery) a checkpoint (keeping "
+                      + (run.keepCheckpoints == 0 ? "all" : "\(run.keepCheckpoints)") + ")")
         if let evaluation {
             trainer.evaluation = evaluation.hook
             reporter.line("  " + evaluation.summary)
@@ -256,12 +319,49 @@ struct Train: ParsableCommand {
         }
     }
 
-    /// The evaluation hook for `--eval-every` and a line that describes it: an `Evaluator` with
-    /// its reference features ready (the run's data, test split when it has one), sampling
-    /// `--eval-count` fixed latents (seed + 4). Everything that can go wrong is checked here,
-    /// on a model built from `config`, before the first step.
-    func trainingEvaluation(every: Int, run: RunSettings, config: any ModelConfiguration) throws
+    /// Refuses an explicit `--preset` whose image channels differ from those of the data (a
+    /// silent grey → RGB conversion) unless `--convert-channels` says to; notes a resize, and
+    /// any conversion the family's default preset makes.
+    func checkShape(of spec: DataSpec, for requirements: DataRequirements, preset name: String, seed: UInt64,
+                    reporter: ProgressReporter) throws {
+        guard requirements.channels != nil || requirements.imageSize != nil,
+              let native = try nativeShape(of: spec, seed: seed), native.count == 3 else { return }
+        let channels = requirements.channels ?? native[0]
+        let size = requirements.imageSize.map { [$0, $0] } ?? [native[1], native[2]]
+        let wanted = [channels] + size
+        guard wanted != native else { return }
+        let shapes = "\(name) makes \(wanted.map(String.init).joined(separator: "×")) images, but \(spec) gives "
+            + native.map(String.init).joined(separator: "×")
+        if preset == nil {
+            reporter.line("note: the default preset \(shapes); they are converted (choose --preset to say otherwise)")
+        } else if channels != native[0] && !convertChannels {
+            throw ModelError.invalidOption("--preset \(shapes): their channels would be converted "
+                + "(\(native[0] == 1 ? "grey to RGB" : "RGB to grey")). Choose a preset for \(native[0])-channel images "
+                + "(see `gan list`), or add --convert-channels to convert on purpose")
+        } else {
+            reporter.line("note: --preset \(shapes); they are converted")
+        }
+    }
+
+    /// The shape of the samples `spec` gives as stored, before any resize or conversion: known
+    /// for the standard sets, read for IDX and NumPy files; `nil` for folders (whose images are
+    /// shaped as they are read) and toy points.
+    func nativeShape(of spec: DataSpec, seed: UInt64) throws -> [Int]? {
+        switch spec.source {
+        case .fashionMNIST, .mnist, .kmnist: return [1, 28, 28]
+        case .cifar10, .cifar100: return [3, 32, 32]
+        case .folder, .toy: return nil
+        case .idx, .npy: return try spec.load(DataLoadOptions(seed: seed)).sampleShape
+        }
+    }
+
+    /// The evaluation hook for the run's `evaluation` (`--eval-every`) and a line that describes
+    /// it: an `Evaluator` with its reference features ready (the run's data, test split when it
+    /// has one), sampling `count` fixed latents (seed + 4). Everything that can go wrong is
+    /// checked here, on a model built from `config`, before the first step.
+    func trainingEvaluation(_ settings: RunEvaluation, run: RunSettings, config: any ModelConfiguration) throws
         -> (hook: TrainingEvaluation, summary: String) {
+        let every = settings.every, evalCount = settings.count
         var probeRNG = RandomGenerator(seed: run.seed)
         guard let probe = try config.makeModel(using: &probeRNG) as? any LatentModel else {
             throw ValidationError("--eval-every measures a model that generates from latents; \(run.family) translates images")
@@ -269,7 +369,7 @@ struct Train: ParsableCommand {
         guard probe.dataShape.count == 3 else {
             throw ValidationError("--eval-every measures images; \(run.data) gives points (toy runs report mode coverage in `gan sample`)")
         }
-        let metricList = try EvaluationMetric.list(parsing: evalMetrics)
+        let metricList = try EvaluationMetric.list(parsing: settings.metrics)
         if metricList.contains(.accuracy) {
             guard probe.classCount > 0 else {
                 throw MetricsError("acc", "class accuracy needs a conditional family (cgan) that generates chosen classes; \(run.family) is unconditional")
@@ -278,7 +378,7 @@ struct Train: ParsableCommand {
                 throw MetricsError("acc", "the classifier judges the 10 Fashion-MNIST classes; this run trains on \(run.data)")
             }
         }
-        let kind = try evalFeatures.map { try FeatureNetworkKind(parsing: $0) }
+        let kind = try settings.features.map { try FeatureNetworkKind(parsing: $0) }
             ?? FeatureNetworkKind.defaultKind(forImageShape: probe.dataShape)
         let options = EvaluationOptions(metrics: metricList, features: kind, seed: run.seed &+ 4)
         let evaluator = try Evaluator(options: options)
@@ -297,7 +397,7 @@ struct Train: ParsableCommand {
             }
         }
         try evaluator.check(images(probe), reference: reference)
-        var settings: [String: Any] = ["metrics": metricList.map(\.rawValue), "features": kind.rawValue, "count": count]
+        var logged: [String: Any] = ["metrics": metricList.map(\.rawValue), "features": kind.rawValue, "count": count]
         var summary = "eval: \(metricList.map(\.rawValue).joined(separator: ",")) every \(every) steps on \(count) samples"
         if let reference {
             let progress = StderrProgress()
@@ -305,10 +405,10 @@ struct Train: ParsableCommand {
             progress.finish()
             summary += ", \(kind.rawValue) features; reference \(reference.name): features cache "
                 + "\(features.source.description), \(String(format: "%.1f", features.seconds)) s"
-            settings["reference"] = reference.name
-            settings["reference_count"] = reference.count
+            logged["reference"] = reference.name
+            logged["reference_count"] = reference.count
         }
-        let hook = TrainingEvaluation(every: every, settings: settings) { model in
+        let hook = TrainingEvaluation(every: every, settings: logged) { model in
             guard let model = model as? any LatentModel else { throw ValidationError("--eval-every: the model does not generate from latents") }
             return try evaluator.evaluate(images(model), reference: reference).values
         }
@@ -342,17 +442,18 @@ func installFashionMNIST() throws {
         """)
 }
 
-/// Set by SIGINT (Ctrl-C) or SIGTERM (`kill`, `timeout`, schedulers); the training loop checks
-/// it between steps and writes a checkpoint. A second signal exits at once.
+/// Set by SIGINT (Ctrl-C), SIGTERM (`kill`, `timeout`, schedulers, container stops) or SIGHUP (a
+/// closed terminal or SSH session); the training loop checks it between steps and writes a
+/// checkpoint. A second signal exits at once.
 final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
 
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 
-    /// Handles SIGINT and SIGTERM until the returned sources are cancelled.
+    /// Handles SIGINT, SIGTERM and SIGHUP until the returned sources are cancelled.
     func install() -> [DispatchSourceSignal] {
-        [SIGINT, SIGTERM].map { number in
+        [SIGINT, SIGTERM, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [self] in
@@ -361,7 +462,7 @@ final class StopFlag: @unchecked Sendable {
                 value = true
                 lock.unlock()
                 if again { _exit(130) }
-                let name = number == SIGINT ? "Ctrl-C" : "SIGTERM"
+                let name = number == SIGINT ? "Ctrl-C" : number == SIGTERM ? "SIGTERM" : "SIGHUP"
                 FileHandle.standardError.write(Data("\n\(name): stopping after this step and writing a checkpoint (signal again to quit at once)\n".utf8))
             }
             source.resume()

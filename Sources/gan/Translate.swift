@@ -17,25 +17,28 @@ struct Translate: ParsableCommand {
         the share of translations the bundled Fashion-MNIST classifier puts in that class.
 
         Examples:
-          gan translate --run runs/cyclegan-grey28 --direction a2b --input fashion-mnist:test@sneaker --out boots.png
-          gan translate --run runs/cyclegan-grey28 --direction b2a --input photos/ --out translated/
-          gan translate --run RUN --direction a2b --input fashion-mnist:test@sneaker --count 1000 \\
+          gan translate --run runs/cyclegan-grey28 --direction a2b \\
+              --input fashion-mnist:test@sneaker --out boots.png
+          gan translate --run runs/cyclegan-grey28 --direction b2a \\
+              --input photos/ --out translated/
+          gan translate --run RUN --direction a2b \\
+              --input fashion-mnist:test@sneaker --count 1000 \\
               --target-class ankle-boot --out grid.png --save-array x.npy
-          gan translate --run RUN --direction a2b --input held-out/medium-light --paired-with held-out/dark \\
-              --out emoji.png
+          gan translate --run RUN --direction a2b --input held-out/medium-light \\
+              --paired-with held-out/dark --out emoji.png
         """
     )
 
-    @Option(name: .customLong("run"), help: "The run folder (made by `gan train cyclegan`).")
+    @Option(name: .customLong("run"), help: "The run folder (made by `gan train cyclegan`).", transform: FileIO.expandingTilde)
     var runPath: String
 
     @Option(help: "a2b (domain A to B) or b2a.")
     var direction: String
 
-    @Option(help: "The images: a data spec (fashion-mnist:test@sneaker, folder:DIR), a folder, an image file or a .npy.")
+    @Option(help: "The images: a data spec (fashion-mnist:test@sneaker, folder:DIR), a folder, an image file or a .npy.", transform: FileIO.expandingTilde)
     var input: String
 
-    @Option(help: "A grid .png, or a folder for one PNG per image.")
+    @Option(help: "A grid picture (.png, .jpg or .jpeg), or a folder (no extension) for one PNG per image.", transform: FileIO.expandingTilde)
     var out: String
 
     @Option(help: "Translate at most this many images.")
@@ -47,17 +50,18 @@ struct Translate: ParsableCommand {
     @Option(help: "A Fashion-MNIST class (name or number): report the share of translations the classifier puts in it.")
     var targetClass: String?
 
-    @Option(help: "The true counterparts of the inputs, in the same order (a data spec or folder, like --input): report the mean L1 of translation and of input to them.")
+    @Option(help: "The true counterparts of the inputs, in the same order (a data spec or folder, like --input): report the mean L1 of translation and of input to them.", transform: FileIO.expandingTilde)
     var pairedWith: String?
 
-    @Option(help: "Also write the translations [N, C, H, W] as a .npy file.")
+    @Option(help: "Also write the translations [N, C, H, W] as a .npy file.", transform: FileIO.expandingTilde)
     var saveArray: String?
 
-    @Option(help: "A checkpoint file to use instead of the newest.")
+    @Option(help: "A checkpoint file to use instead of the newest.", transform: FileIO.expandingTilde)
     var checkpoint: String?
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
+        if !URL(fileURLWithPath: out).pathExtension.isEmpty { try checkImagePath(out, option: "--out") }
         guard TranslationDirection(rawValue: direction) != nil else {
             throw ValidationError("--direction must be a2b or b2a, got '\(direction)'")
         }
@@ -99,7 +103,7 @@ struct Translate: ParsableCommand {
             print(String(format: "classifier: %.1f%% of translations are '%@' (%.1f%% of the inputs)",
                          100 * share, FashionClassifier.classNames[k], 100 * shareBefore))
         }
-        if out.lowercased().hasSuffix(".png") {
+        if ImageFileFormat.canWrite(out) {
             let shown = min(n, 64), perRow = min(shown, 8)
             var rows: [Tensor] = []
             for start in stride(from: 0, to: shown, by: perRow) {
@@ -108,7 +112,7 @@ struct Translate: ParsableCommand {
                 rows.append(translated.slice(axis: 0, start: start, end: end))
                 if reconstruct { rows.append(reconstructed.slice(axis: 0, start: start, end: end)) }
             }
-            try ImageGrid.writePNG(Tensor.concatenate(rows, axis: 0), to: out, imagesPerRow: perRow)
+            try ImageGrid.write(Tensor.concatenate(rows, axis: 0), to: out, imagesPerRow: perRow)
             print("wrote \(out): rows of inputs, translations" + (reconstruct ? ", reconstructions" : ""))
         } else {
             do {

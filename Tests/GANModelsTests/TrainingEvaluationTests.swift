@@ -124,3 +124,71 @@ import Testing
         #expect(!RunReport.html(plainFolder).contains("<h2>Evaluation</h2>"))
     }
 }
+
+/// What the first hour with `gan` shows: an early log line with elapsed time and ETA, a clean
+/// metrics file when a run starts over, and evaluation settings kept in config.json.
+@Suite(.serialized) struct TrainingProgressTests {
+    func makeTrainer(_ folder: RunFolder, steps: Int, logEvery: Int) throws -> Trainer {
+        try TrainingEvaluationTests().makeTrainer(folder, steps: steps, logEvery: logEvery)
+    }
+
+    @Test func firstLineEarlyWithElapsedAndETA() throws {
+        let folder = temporaryRunFolder("early-log")
+        defer { try? FileManager.default.removeItem(at: folder.url) }
+        let trainer = try makeTrainer(folder, steps: 8, logEvery: 100)
+        _ = try trainer.train()
+        let lines = folder.readMetrics().filter { $0["loss_d"] != nil }
+        #expect(lines.map { ($0["step"] as? NSNumber)?.intValue } == [Trainer.firstLogStep, 8])
+        for line in lines {
+            #expect((line["elapsed_s"] as? NSNumber)?.doubleValue ?? -1 >= 0)
+            #expect((line["eta_s"] as? NSNumber)?.doubleValue ?? -1 >= 0)
+        }
+        #expect((lines.last?["eta_s"] as? NSNumber)?.doubleValue == 0, "nothing is left after the last step")
+    }
+
+    /// The early line only measures: the weights are those of a run that logs late.
+    @Test func earlyLineChangesNoWeights() throws {
+        let a = temporaryRunFolder("early-a"), b = temporaryRunFolder("early-b")
+        defer { try? FileManager.default.removeItem(at: a.url); try? FileManager.default.removeItem(at: b.url) }
+        let early = try makeTrainer(a, steps: 6, logEvery: 100)
+        let late = try makeTrainer(b, steps: 6, logEvery: 2)
+        _ = try early.train()
+        _ = try late.train()
+        let x = early.model.stateDict(), y = late.model.stateDict()
+        for key in x.keys { #expect(x[key]!.scalars == y[key]!.scalars, "\(key) differs with an early log line") }
+    }
+
+    @Test func startFromStepZeroEmptiesMetrics() throws {
+        let folder = temporaryRunFolder("restart-metrics")
+        defer { try? FileManager.default.removeItem(at: folder.url) }
+        let trainer = try makeTrainer(folder, steps: 3, logEvery: 1)
+        // A dead attempt's lines, as a run killed before its first checkpoint leaves them.
+        folder.appendMetrics(["step": 40, "loss_d": 1.0])
+        folder.appendMetrics(["step": 41, "loss_d": 1.0])
+        #expect(try trainer.resumeIfPossible() == nil)
+        _ = try trainer.train()
+        #expect(folder.readMetrics().compactMap { ($0["step"] as? NSNumber)?.intValue } == [1, 2, 3])
+    }
+
+    @Test func clockReadings() {
+        #expect(ProgressReporter.clock(7.4) == "0:07")
+        #expect(ProgressReporter.clock(271) == "4:31")
+        #expect(ProgressReporter.clock(3729) == "1:02:09")
+        #expect(ProgressReporter.clock(.infinity) == "0:00")
+    }
+
+    /// Evaluation settings are part of config.json; a config without them still reads.
+    @Test func evaluationSettingsRoundTrip() throws {
+        var run = RunSettings(family: "dcgan", preset: "dcgan28", data: try DataSpec(parsing: "fashion-mnist"))
+        run.evaluation = RunEvaluation(every: 500, metrics: "fid,kid", count: 1000, features: "classifier")
+        let data = try JSONEncoder().encode(run)
+        #expect(try JSONDecoder().decode(RunSettings.self, from: data) == run)
+        run.evaluation = nil
+        let plain = try JSONEncoder().encode(run)
+        #expect(!String(decoding: plain, as: UTF8.self).contains("evaluation"))
+        #expect(try JSONDecoder().decode(RunSettings.self, from: plain).evaluation == nil)
+        var bad = run
+        bad.evaluation = RunEvaluation(every: 0)
+        #expect(throws: ModelError.self) { try bad.validate() }
+    }
+}

@@ -41,9 +41,9 @@ public enum DCGANFamily: Family {
     public static let name = "dcgan"
     public static let summary = "DCGAN: transposed-conv G, strided-conv D, BatchNorm, Adam 2e-4 β₁ 0.5, N(0, 0.02) init"
     public static var presets: [Preset] {
-        [Preset("dcgan28", "28×28 grey (Fashion-MNIST): the dcgan28 model of ../shared/bench") { DCGANConfig.dcgan28 },
+        [Preset("dcgan28", "28×28 grey (Fashion-MNIST): the dcgan28 reference model of `gan bench train`") { DCGANConfig.dcgan28 },
          Preset("dcgan32", "32×32 colour (CIFAR-10): pytorch/examples DCGAN, 3 up-sampling layers") { DCGANConfig.dcgan32 },
-         Preset("dcgan64", "64×64 colour: pytorch/examples DCGAN (dcgan64 of ../shared/bench)") { DCGANConfig.dcgan64 }]
+         Preset("dcgan64", "64×64 colour: the pytorch/examples DCGAN (dcgan64 of `gan bench train`)") { DCGANConfig.dcgan64 }]
     }
     public static var options: [FamilyOption] { DCGANConfig.lossChoiceOptions }
     public static func defaultPreset(forToyData: Bool) -> String { "dcgan28" }

@@ -42,7 +42,8 @@ public final class ProgressReporter {
         let done = step - startStep
         let eta = done > 0 ? elapsed / Double(done) * Double(total - step) : 0
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        print("\r\u{1B}[K\(bar) \(step)/\(total) \(status) eta \(ProgressReporter.duration(eta))", terminator: "")
+        print("\r\u{1B}[K\(bar) \(step)/\(total) \(status) elapsed \(ProgressReporter.clock(elapsed)) "
+              + "ETA \(ProgressReporter.clock(eta))", terminator: "")
         fflush(stdout)
         barShown = true
     }
@@ -51,6 +52,13 @@ public final class ProgressReporter {
     public func finish() {
         if style == .terminal && barShown { print(""); barShown = false }
         fflush(stdout)
+    }
+
+    /// A clock reading: `0:07`, `4:31`, `1:02:09`.
+    public static func clock(_ seconds: Double) -> String {
+        let s = seconds.isFinite ? Swift.max(0, Int(seconds.rounded())) : 0
+        if s >= 3600 { return String(format: "%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60) }
+        return String(format: "%d:%02d", s / 60, s % 60)
     }
 
     /// `1h02m`, `3m05s`, `12s`.

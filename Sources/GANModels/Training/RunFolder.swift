@@ -116,6 +116,13 @@ public struct RunFolder {
         }
     }
 
+    /// Empties `metrics.jsonl`: a run (re)starting from step 0 keeps nothing of an earlier
+    /// attempt, so its charts never run backwards.
+    public func clearMetrics() {
+        guard FileManager.default.fileExists(atPath: metricsURL.path) else { return }
+        try? Data().write(to: metricsURL, options: .atomic)
+    }
+
     /// Drops metric lines logged after `step` (a run resumed from an earlier checkpoint logs
     /// those steps again).
     public func truncateMetrics(after step: Int) {

@@ -24,10 +24,13 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var keepCheckpoints: Int
     /// How every optimiser's learning rate moves over the run.
     public var schedule: LearningRateSchedule
+    /// Evaluation during training (`--eval-every`); `nil`: none. Absent from older run folders.
+    public var evaluation: RunEvaluation?
 
     public init(family: String, preset: String, data: DataSpec, dataB: DataSpec? = nil, seed: UInt64 = 0,
                 batchSize: Int = 64, steps: Int = 1000, logEvery: Int = 50, sampleEvery: Int = 250,
-                checkpointEvery: Int = 250, keepCheckpoints: Int = 3, schedule: LearningRateSchedule = .constant) {
+                checkpointEvery: Int = 250, keepCheckpoints: Int = 3, schedule: LearningRateSchedule = .constant,
+                evaluation: RunEvaluation? = nil) {
         self.family = family
         self.preset = preset
         self.data = data
@@ -40,6 +43,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
         self.checkpointEvery = checkpointEvery
         self.keepCheckpoints = keepCheckpoints
         self.schedule = schedule
+        self.evaluation = evaluation
     }
 
     /// The data specs, one per domain.
@@ -55,13 +59,17 @@ public struct RunSettings: Codable, Equatable, Sendable {
             throw ModelError.invalidOption("--lr-decay-start must be in [0, 1), got \(start)")
         }
         guard keepCheckpoints >= 0 else { throw ModelError.invalidOption("--keep-checkpoints must be 0 or more, got \(keepCheckpoints)") }
+        if let evaluation {
+            guard evaluation.every > 0 else { throw ModelError.invalidOption("--eval-every must be positive, got \(evaluation.every)") }
+            guard evaluation.count >= 2 else { throw ModelError.invalidOption("--eval-count must be at least 2, got \(evaluation.count)") }
+        }
     }
 
     // The schedule is stored as `learningRateDecay` ("linear" or absent) and
     // `learningRateDecayStart`, as run folders have always had it.
     private enum CodingKeys: String, CodingKey {
         case family, preset, data, dataB, seed, batchSize, steps, logEvery, sampleEvery, checkpointEvery,
-             keepCheckpoints, learningRateDecay, learningRateDecayStart
+             keepCheckpoints, learningRateDecay, learningRateDecayStart, evaluation
     }
 
     public init(from decoder: Decoder) throws {
@@ -77,6 +85,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
         sampleEvery = try c.decode(Int.self, forKey: .sampleEvery)
         checkpointEvery = try c.decode(Int.self, forKey: .checkpointEvery)
         keepCheckpoints = try c.decode(Int.self, forKey: .keepCheckpoints)
+        evaluation = try c.decodeIfPresent(RunEvaluation.self, forKey: .evaluation)
         switch try c.decodeIfPresent(String.self, forKey: .learningRateDecay) {
         case nil, "none":
             schedule = .constant
@@ -105,5 +114,6 @@ public struct RunSettings: Codable, Equatable, Sendable {
             try c.encode("linear", forKey: .learningRateDecay)
             if start > 0 { try c.encode(start, forKey: .learningRateDecayStart) }
         }
+        try c.encodeIfPresent(evaluation, forKey: .evaluation)
     }
 }

@@ -5,14 +5,14 @@ import GANTensor
 /// Writes what a model produces as a picture: a grid of images, or — for 2-D toy points —
 /// a scatter plot over the mixture's mode centres.
 public enum SampleWriter {
-    /// Writes `samples` to `path` (PNG): an image grid with `perRow` images per row, or a
-    /// scatter plot of 2-D points.
+    /// Writes `samples` to `path` (a PNG or a JPEG, as its extension says): an image grid with
+    /// `perRow` images per row, or a scatter plot of 2-D points.
     public static func write(_ samples: Tensor, to path: String, perRow: Int = 8,
                              toy: ToyMixture? = nil, labels: [Int]? = nil) throws {
         if samples.rank == 2 && samples.shape[1] == 2 {
-            try scatter(samples, modes: toy?.centres ?? [], labels: labels).writePNG(to: path)
+            try scatter(samples, modes: toy?.centres ?? [], labels: labels).write(to: path)
         } else if samples.rank == 4 {
-            try ImageGrid.writePNG(samples, to: path, imagesPerRow: perRow)
+            try ImageGrid.write(samples, to: path, imagesPerRow: perRow)
         } else {
             throw ModelError.invalidOption("\(path): cannot draw samples of shape \(samples.shape) (expected images [N, C, H, W] or points [N, 2])")
         }

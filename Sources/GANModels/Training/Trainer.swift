@@ -4,8 +4,9 @@ import GANLayers
 import GANTensor
 
 /// The training loop, for any `TrainableModel`: the model's step, logging every `logEvery`
-/// steps (its named losses and measurements, images per second) to the reporter and to
-/// `metrics.jsonl`, the learning-rate schedule over all optimisers, sample pictures every
+/// steps, and once early (`firstLogStep` steps in) so the speed shows soon, (its named losses
+/// and measurements, images per second, elapsed time and ETA) to the reporter and to
+/// `metrics.jsonl` (emptied when a run starts from step 0), the learning-rate schedule over all optimisers, sample pictures every
 /// `sampleEvery` steps, checkpoints every `checkpointEvery` steps and at the end, exact resume,
 /// a stop on a non-finite loss and a clean stop when asked (Ctrl-C); `evaluation`, when set,
 /// logs FID and the like every K steps.
@@ -43,6 +44,9 @@ public final class Trainer {
     /// The toy mixture, when training on one (for scatter plots).
     let toy: ToyMixture?
     private var lastCheckpoint: (url: URL, step: Int)?
+    /// Steps after the start of `train` at which the first line is logged when `logEvery` is
+    /// larger: measuring changes no number of the step, so an extra line is free.
+    public static let firstLogStep = 5
     private let baseLearningRates: [Float]
 
     /// A fresh run: the model initialised from `run.seed`, the trainer's RNG from `seed + 1`,
@@ -130,10 +134,13 @@ public final class Trainer {
     ///   place) when a loss is NaN or infinite; checkpoint and sample write errors.
     public func train(shouldStop: () -> Bool = { false }) throws -> Outcome {
         let startStep = step
+        // Lines of an attempt that never wrote a checkpoint would make the charts run backwards.
+        if step == 0 { folder.clearMetrics() }
         if step == 0 && folder.sampleFiles().isEmpty { try writeSamples() }
         var window = LogWindow()
         let started = Date()
         var lastStatus = ""
+        var logged = false
         while step < run.steps {
             let factor = run.schedule.factor(step: step, total: run.steps)
             for ((_, optimizer), base) in zip(model.optimizers, baseLearningRates) { optimizer.learningRate = base * factor }
@@ -141,7 +148,8 @@ public final class Trainer {
                 reporter.finish()
                 return .interrupted(step: step, checkpoint: try saveCheckpoint())
             }
-            let measure = (step + 1) % run.logEvery == 0 || step + 1 == run.steps
+            let early = !logged && step + 1 - startStep == Trainer.firstLogStep
+            let measure = early || (step + 1) % run.logEvery == 0 || step + 1 == run.steps
             let context = StepContext(step: step, totalSteps: run.steps, measure: measure, rng: rng, source: batches)
             context.gradientHook = gradientHook
             let t0 = DispatchTime.now().uptimeNanoseconds
@@ -165,8 +173,9 @@ public final class Trainer {
             step += 1
             window.add(metrics, seconds: seconds)
             if measure {
-                log(metrics, window: window, elapsed: Date().timeIntervalSince(started))
+                log(metrics, window: window, elapsed: Date().timeIntervalSince(started), stepsDone: step - startStep)
                 window = LogWindow()
+                logged = true
             }
             if step % 10 == 0 || step == run.steps {
                 lastStatus = metrics.losses.map { "\($0.label) " + String(format: "%.3f", $0.value) }.joined(separator: " ")
@@ -203,9 +212,11 @@ public final class Trainer {
         folder.appendMetrics(line)
     }
 
-    private func log(_ m: StepMetrics, window: LogWindow, elapsed: Double) {
+    /// One log line; `elapsed` seconds for `stepsDone` steps since `train` began give the ETA.
+    private func log(_ m: StepMetrics, window: LogWindow, elapsed: Double, stepsDone: Int) {
+        let eta = elapsed / Double(Swift.max(stepsDone, 1)) * Double(run.steps - step)
         var values: [String: Any] = ["step": step, "epoch": batches.epoch,
-                                     "images_per_second": window.rate, "elapsed_s": elapsed]
+                                     "images_per_second": window.rate, "elapsed_s": elapsed, "eta_s": eta]
         var text = "step \(step)/\(run.steps)  epoch \(batches.epoch)"
         for (key, label, mean) in window.meanLosses {
             values[key] = mean
@@ -216,6 +227,7 @@ public final class Trainer {
             text += "  \(value.label) " + String(format: "%.3g", value.value)
         }
         text += String(format: "  %.0f img/s", window.rate)
+            + "  elapsed \(ProgressReporter.clock(elapsed))  ETA \(ProgressReporter.clock(eta))"
         folder.appendMetrics(values)
         reporter.line(text)
     }

@@ -74,7 +74,7 @@ public enum WGANGPFamily: Family {
     public static let name = "wgan-gp"
     public static let summary = "WGAN-GP: gradient penalty λ=10 on per-sample interpolates, no BatchNorm in the critic, Adam β (0.5, 0.9)"
     public static var presets: [Preset] {
-        [Preset("dcgan28", "dcgan28 generator, critic without BatchNorm (wgangp28 of ../shared/bench)") { WGANGPConfig.dcgan28 },
+        [Preset("dcgan28", "dcgan28 generator, critic without BatchNorm (the wgangp28 reference model of `gan bench train`)") { WGANGPConfig.dcgan28 },
          Preset("toy", "MLPs for the toy mixtures") { WGANGPConfig.toy }]
     }
     public static var options: [FamilyOption] {
