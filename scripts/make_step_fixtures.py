@@ -196,18 +196,19 @@ def cyclegan_step(fx):
 
 
 def progan_step(fx):
-    """ProGANModel.trainingStep mid-fade (depth 1 of 2, alpha 0.5: step 3 of batch 8 with 16
-    images per phase): the real batch pooled to 8x8 and faded; D on fresh latents with WGAN-GP (one
+    """ProGANModel.trainingStep mid-fade (depth 1 of 2, alpha 0.25: step 5 of batch 8 with 32
+    images per phase; not 0.5, where swapping the two terms of a fade would go unseen): the real
+    batch pooled to 8x8 and faded; D on fresh latents with WGAN-GP (one
     coefficient per sample) and the drift term; G on fresh latents through the updated D. Only the
     parameters in use get a gradient: Adam skips the others (level 2, from_rgb.2, to_rgb.2), whose
     weights and moments must not move."""
     config = {"network": {"channels": 1, "bottomSide": 4, "levelChannels": [6, 5, 4], "latentDimension": 8,
                           "groupSize": 4},
-              "phaseImages": 16, "gradientPenaltyWeight": 10.0, "driftWeight": 0.001,
+              "phaseImages": 32, "gradientPenaltyWeight": 10.0, "driftWeight": 0.001,
               "generatorOptimizer": adam(1e-3, 0.0, 0.99), "discriminatorOptimizer": adam(1e-3, 0.0, 0.99),
               "emaDecay": None}
-    seed, step, batch = 31, 3, 8
-    depth, alpha = 1, 0.5   # images shown before the step: 24 = 16 + 8, half-way through the fade of level 1
+    seed, step, batch = 31, 5, 8
+    depth, alpha = 1, 0.25   # images shown before the step: 40 = 32 + 8, a quarter into the fade of level 1
     torch.manual_seed(5)
     modules = progan.build(config)
     g, d = modules["generator"].double(), modules["discriminator"].double()

@@ -104,7 +104,7 @@ import Testing
         ], received: received)
     }
 
-    /// ProGAN mid-fade (depth 1 of 2, α 0.5): the faded real batch, WGAN-GP with the drift term,
+    /// ProGAN mid-fade (depth 1 of 2, α 0.25, where swapping a fade's two terms shows): the faded real batch, WGAN-GP with the drift term,
     /// G through the updated D; only the parameters in use reach the optimisers (the same set as
     /// PyTorch's), and the rest — level 2, its `to_rgb` and `from_rgb` — keep their weights bit
     /// for bit and get no Adam state.
@@ -130,11 +130,11 @@ import Testing
             return gradients
         }
         let metrics = try model.trainingStep(context)
-        #expect(metrics["side"] == 8 && metrics["alpha"] == 0.5)
+        #expect(metrics["side"] == 8 && metrics["alpha"] == 0.25)
         #expect(relativeError(Tensor(metrics["loss_d"]!), fixture["loss_d"]) <= 1e-4)
         #expect(relativeError(Tensor(metrics["loss_g"]!), fixture["loss_g"]) <= 1e-4)
 
-        let growth = ProGANGrowth(depth: 1, alpha: 0.5)
+        let growth = ProGANGrowth(depth: 1, alpha: 0.25)
         for (optimizer, prefix, module, used) in [
             (model.generatorOptimizer, "generator", model.generator as Module, model.generator.parameters(at: growth)),
             (model.discriminatorOptimizer, "discriminator", model.discriminator as Module, model.discriminator.parameters(at: growth)),
