@@ -37,7 +37,7 @@ import Testing
         let family = try Families.named(name)
         let values = ["loss": "hinge", "n-critic": "3", "lr": "0.00123", "lr-g": "0.00123", "lr-d": "0.00123",
                       "latent-dim": "7", "ema": "0.95", "clip": "0.033", "gp-weight": "3.5", "cycle-weight": "4.5",
-                      "identity-weight": "0.25", "pool-size": "7"]
+                      "identity-weight": "0.25", "pool-size": "7", "phase-images": "777", "drift": "0.002"]
         for option in family.options {
             let base = try Families.preset(family.defaultPreset(forToyData: false), of: family)
             var changed = base
