@@ -79,6 +79,7 @@ import Testing
         #expect(schedule.levelFinished(after: 29, upTo: 30) == 1)
         #expect(schedule.levelFinished(after: 30, upTo: 34) == nil)
         #expect(schedule.levelFinished(after: 48, upTo: 52) == 2)
+        #expect(schedule.levelFinished(after: 0, upTo: 64) == 2)
         #expect(ProGANSchedule(levels: 0, phaseImages: 5).growth(afterImages: 100) == ProGANGrowth(depth: 0))
     }
 

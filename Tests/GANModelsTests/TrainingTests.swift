@@ -109,6 +109,10 @@ import Testing
         let second = try trainer(b, family: family, config: config, data: data, spec: "toy:ring8", steps: 2 * n, create: false)
         let message = try second.resumeIfPossible()
         #expect(message?.contains("step \(n)") == true)
+        if let progan = second.model as? ProGANModel {
+            // Mid-fade: 64 images, 16 into the fade of 48.
+            #expect(progan.growth == ProGANGrowth(depth: 1, alpha: Float(16) / 48))
+        }
         _ = try second.train()
 
         #expect(second.step == straight.step)

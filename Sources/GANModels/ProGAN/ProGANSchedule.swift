@@ -41,8 +41,9 @@ public struct ProGANSchedule: Equatable, Sendable {
     /// Images until the last level is fully faded in and stabilised.
     public var totalImages: Int { stabilisingEnd(level: levels) }
 
-    /// The level whose stabilising phase ends after `before` and no later than `after` images, if any.
+    /// The level whose stabilising phase ends after `before` and no later than `after` images, if
+    /// any (the deepest one when a batch spans several phases).
     public func levelFinished(after before: Int, upTo after: Int) -> Int? {
-        (0...levels).first { level in before < stabilisingEnd(level: level) && stabilisingEnd(level: level) <= after }
+        (0...levels).last { level in before < stabilisingEnd(level: level) && stabilisingEnd(level: level) <= after }
     }
 }
