@@ -11,16 +11,17 @@ given the Swift outputs, that those modules compute the same thing.
         --translations y.npy
 
 It reads RUN/config.json, builds the reference modules of ``run.family`` (scripts/reference/:
-adversarial.py, cyclegan.py, cogan.py, sagan.py, biggan.py) from ``model``, and loads each network prefix of the
+adversarial.py, cyclegan.py, cogan.py, sagan.py, biggan.py, progan.py) from ``model``, and loads each network prefix of the
 checkpoint (the newest RUN/checkpoints/step-*.safetensors unless --checkpoint) with
 ``load_state_dict(strict=True)``: a missing, unexpected or misshaped tensor fails, as does a
 network prefix without a reference module or a reference module without its prefix. Prefixes
-that hold no network (optimiser moments, CycleGAN's image pools) are listed and skipped.
+that hold no network (optimiser moments, CycleGAN's image pools, ProGAN's growth) are listed and skipped.
 
 Outputs are compared in evaluation mode with the network ``gan`` itself uses (the EMA generator
 when the run keeps one): latent families recompute ``--samples`` from ``--latents`` (the labels of
 cgan and conditional sagan and biggan are ``i mod classCount`` as ``gan sample`` draws them, or ``--class K``; cogan's array is each
-latent's A image then its B image), cyclegan recomputes ``--translations`` from ``--inputs`` (a
+latent's A image then its B image; progan's networks run at the checkpoint's ``progan.depth`` and
+``progan.alpha`` and the samples are up-sampled to the full side, as ``gan sample`` does), cyclegan recomputes ``--translations`` from ``--inputs`` (a
 ``.npy`` or a ``fashion-mnist[:test]@CLASS`` spec, read from the IDX files as ``GANData`` reads
 them: byte v -> v / 127.5 - 1).
 
@@ -52,6 +53,7 @@ import adversarial  # noqa: E402
 import biggan  # noqa: E402
 import cogan  # noqa: E402
 import cyclegan  # noqa: E402
+import progan  # noqa: E402
 import sagan  # noqa: E402
 
 # family -> build(model_config) -> {checkpoint prefix: nn.Module}
@@ -61,9 +63,11 @@ REFERENCES = {
     "cogan": lambda config: cogan.build(config),
     "sagan": sagan.build,
     "biggan": biggan.build,
+    "progan": progan.build,
 }
-# Checkpoint prefixes that hold no network: optimiser state and CycleGAN's pools of fakes.
-NON_NETWORK_PREFIXES = {"optimizer_g", "optimizer_d", "pool_a", "pool_b"}
+# Checkpoint prefixes that hold no network: optimiser state, CycleGAN's pools of fakes and ProGAN's
+# growth (images shown, depth, alpha: read for the forward pass).
+NON_NETWORK_PREFIXES = {"optimizer_g", "optimizer_d", "pool_a", "pool_b", "progan"}
 # Bookkeeping kept beside a network's weights: the EMA's update count (``ExponentialMovingAverage``
 # saves the averaged model's state dict plus ``num_updates``, an I64 scalar).
 NON_WEIGHT_KEYS = {"ema": {"num_updates"}}
@@ -178,13 +182,22 @@ def fashion_inputs(spec, count):
     return chosen.astype(np.float32)[:, None, :, :]
 
 
-def check_samples(family, model_config, modules, args, verdicts):
+def check_samples(family, model_config, modules, parts, args, verdicts):
     z = torch.from_numpy(np.load(args.latents).astype(np.float32))
     swift = np.load(args.samples)
     name = "ema" if "ema" in modules else ("generators" if family == "cogan" else "generator")
     network = modules[name].eval()
     with torch.no_grad():
-        if family == "cogan":
+        if family == "progan":
+            growth = parts["progan"]
+            depth, alpha = int(growth["depth"]), float(growth["alpha"])
+            print("growth %-14s depth %d, alpha %s after %d images" % ("progan.", depth, alpha, int(growth["images_shown"])))
+            network.depth, network.alpha = depth, alpha
+            scores = modules["discriminator"].eval()(network(z), depth, alpha)
+            out = network.sample(z)
+            verdicts.report(tuple(scores.shape) == (z.shape[0], 1) and bool(torch.isfinite(scores).all()),
+                            "discriminator(x)", "scores %s on the samples at their side (forward only)" % list(scores.shape))
+        elif family == "cogan":
             a, b = network(z)
             out = torch.stack([a, b], dim=1).reshape(2 * z.shape[0], *a.shape[1:])
             # No Swift scores to compare with: the discriminators must at least take the samples.
@@ -246,12 +259,13 @@ def main():
     torch.manual_seed(0)
     modules = REFERENCES[family](model_config)
     verdicts = Verdicts()
-    load_networks(modules, split_prefixes(load_file(checkpoint)), verdicts)
+    parts = split_prefixes(load_file(checkpoint))
+    load_networks(modules, parts, verdicts)
     if verdicts.failures == 0:
         if args.latents or args.samples:
             if not (args.latents and args.samples) or family == "cyclegan":
                 sys.exit("--latents and --samples go together, for a latent family")
-            check_samples(family, model_config, modules, args, verdicts)
+            check_samples(family, model_config, modules, parts, args, verdicts)
         if args.inputs or args.translations:
             if not (args.inputs and args.translations) or family != "cyclegan":
                 sys.exit("--inputs and --translations go together, for cyclegan")

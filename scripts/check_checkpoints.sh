@@ -97,6 +97,10 @@ latent sagan-unconditional sagan "" --data fashion-mnist --unconditional $small
 latent biggan biggan "" --data fashion-mnist $small --ema-start 1
 latent biggan-class biggan "--class 6" --data fashion-mnist --steps 2 --batch-size 4
 latent biggan-unlabelled biggan "" --data fashion-mnist@sandal --steps 2 --batch-size 4
+# Mid-fade: 5 steps of 8 = 40 images at 32 per phase, a quarter into the fade of 14x14; colour32
+# (grey data as three channels): 16 images at 5 per phase, a fifth into the fade of 16x16.
+latent progan progan "" --data fashion-mnist --steps 5 --batch-size 8 --phase-images 32
+latent progan-colour32 progan "" --data fashion-mnist --preset colour32 --steps 2 --batch-size 8 --phase-images 5
 
 echo "$passed passed, $failed failed${failures:+: ${failures[*]}}"
 [ "$failed" -eq 0 ]

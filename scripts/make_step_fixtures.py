@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write Tests/Fixtures/step_*.safetensors: one whole training step of every family in PyTorch
-(float64) — step_cogan, step_cyclegan, and step_adversarial (gan, dcgan, cgan, wgan, wgan-gp, sagan,
-one prefix each) — for the Swift step-parity tests (Tests/GANModelsTests/StepParityTests.swift),
+(float64) — step_cogan, step_cyclegan, step_progan (mid-fade) and step_adversarial (gan, dcgan, cgan,
+wgan, wgan-gp, sagan, one prefix each) — for the Swift step-parity tests (Tests/GANModelsTests/StepParityTests.swift),
 and orthogonal.safetensors: BigGAN's orthogonal regularisation, value and gradients.
 
 CoGAN's step draws its latents from the trainer's RNG; `SwiftRandom` below is our RandomGenerator
@@ -31,6 +31,7 @@ import adversarial  # noqa: E402
 import biggan  # noqa: E402
 import cogan  # noqa: E402
 import cyclegan  # noqa: E402
+import progan  # noqa: E402
 import sagan  # noqa: E402
 from make_fixtures import Fixture  # noqa: E402
 
@@ -192,6 +193,81 @@ def cyclegan_step(fx):
             fx.add(f"after.{prefix}.{name}", t)
     fx.meta["settings"] = json.dumps(settings)
     fx.meta["optimizer"] = json.dumps({"kind": "adam", "learningRate": lr, "beta1": betas[0], "beta2": betas[1]})
+
+
+def progan_step(fx):
+    """ProGANModel.trainingStep mid-fade (depth 1 of 2, alpha 0.25: step 5 of batch 8 with 32
+    images per phase; not 0.5, where swapping the two terms of a fade would go unseen): the real
+    batch pooled to 8x8 and faded; D on fresh latents with WGAN-GP (one
+    coefficient per sample) and the drift term; G on fresh latents through the updated D. Only the
+    parameters in use get a gradient: Adam skips the others (level 2, from_rgb.2, to_rgb.2), whose
+    weights and moments must not move."""
+    config = {"network": {"channels": 1, "bottomSide": 4, "levelChannels": [6, 5, 4], "latentDimension": 8,
+                          "groupSize": 4},
+              "phaseImages": 32, "gradientPenaltyWeight": 10.0, "driftWeight": 0.001,
+              "generatorOptimizer": adam(1e-3, 0.0, 0.99), "discriminatorOptimizer": adam(1e-3, 0.0, 0.99),
+              "emaDecay": None}
+    seed, step, batch = 31, 5, 8
+    depth, alpha = 1, 0.25   # images shown before the step: 40 = 32 + 8, a quarter into the fade of level 1
+    torch.manual_seed(5)
+    modules = progan.build(config)
+    g, d = modules["generator"].double(), modules["discriminator"].double()
+    # Non-zero biases, so that a bias dropped from a layer shows.
+    with torch.no_grad():
+        for m in (g, d):
+            for name, p in m.named_parameters():
+                if name.endswith("bias"):
+                    p.normal_(0, 0.1)
+    for prefix, m in (("generator", g), ("discriminator", d)):
+        for name, t in m.state_dict().items():
+            fx.add(f"init.{prefix}.{name}", t)
+    levels = len(config["network"]["levelChannels"]) - 1
+    full = torch.rand(batch, 1, 16, 16, dtype=torch.float64) * 2 - 1
+    fx.add("real", full)
+    real = progan.real_images(full, depth, alpha, levels)
+    rng = SwiftRandom(seed)
+    nz = config["network"]["latentDimension"]
+
+    def latents():
+        return torch.from_numpy(rng.normal(batch * nz).astype(np.float64)).view(batch, nz)
+
+    lr, betas = 1e-3, (0.0, 0.99)
+    with torch.no_grad():
+        fake = g(latents(), depth, alpha)
+    real_scores, fake_scores = d(real, depth, alpha), d(fake, depth, alpha)
+    mix = torch.from_numpy(rng.uniform_float(batch).astype(np.float64)).view(batch, 1, 1, 1)
+    x = (mix * real + (1 - mix) * fake).requires_grad_(True)
+    grad, = torch.autograd.grad(d(x, depth, alpha).sum(), x, create_graph=True)
+    norms = (grad.reshape(batch, -1).pow(2).sum(1) + 1e-12).sqrt()
+    loss_d = (fake_scores.mean() - real_scores.mean() + config["gradientPenaltyWeight"] * (norms - 1).pow(2).mean()
+              + config["driftWeight"] * real_scores.pow(2).mean())
+    d_used = dict(progan.parameters_in_use(d, depth, alpha))
+    grads_d = dict(zip(d_used, torch.autograd.grad(loss_d, list(d_used.values()))))
+    d_opt = torch.optim.Adam(d.parameters(), lr=lr, betas=betas)
+    for name, p in d_used.items():
+        p.grad = grads_d[name].clone()
+    d_opt.step()
+
+    loss_g = -d(g(latents(), depth, alpha), depth, alpha).mean()
+    g_used = dict(progan.parameters_in_use(g, depth, alpha))
+    grads_g = dict(zip(g_used, torch.autograd.grad(loss_g, list(g_used.values()))))
+    g_opt = torch.optim.Adam(g.parameters(), lr=lr, betas=betas)
+    for name, p in g_used.items():
+        p.grad = grads_g[name].clone()
+    g_opt.step()
+
+    fx.add("loss_d", loss_d)
+    fx.add("loss_g", loss_g)
+    for name, t in grads_d.items():
+        fx.add(f"grad.discriminator.{name}", t)
+    for name, t in grads_g.items():
+        fx.add(f"grad.generator.{name}", t)
+    for prefix, m in (("generator", g), ("discriminator", d)):
+        for name, t in m.state_dict().items():
+            fx.add(f"after.{prefix}.{name}", t)
+    fx.meta["config"] = json.dumps(config)
+    fx.meta["seed"] = str(seed)
+    fx.meta["step"] = str(step)
 
 
 def network(architecture, **overrides):
@@ -380,7 +456,7 @@ def orthogonal(fx):
 def main():
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
-    for name, make in (("step_cogan", cogan_step), ("step_cyclegan", cyclegan_step),
+    for name, make in (("step_cogan", cogan_step), ("step_cyclegan", cyclegan_step), ("step_progan", progan_step),
                        ("step_adversarial", adversarial_steps), ("orthogonal", orthogonal)):
         fx = Fixture(name)
         make(fx)

@@ -2,7 +2,8 @@
 public enum Families {
     /// Every registered family, in the order `gan list` shows them.
     public static let all: [any Family.Type] = [
-        GANFamily.self, DCGANFamily.self, CGANFamily.self, WGANFamily.self, WGANGPFamily.self, CycleGANFamily.self, CoGANFamily.self, SAGANFamily.self, BigGANFamily.self,
+        GANFamily.self, DCGANFamily.self, CGANFamily.self, WGANFamily.self, WGANGPFamily.self, CycleGANFamily.self,
+        CoGANFamily.self, SAGANFamily.self, BigGANFamily.self, ProGANFamily.self,
     ]
 
     /// The family called `name`.

@@ -104,6 +104,69 @@ import Testing
         ], received: received)
     }
 
+    /// ProGAN mid-fade (depth 1 of 2, α 0.25, where swapping a fade's two terms shows): the faded real batch, WGAN-GP with the drift term,
+    /// G through the updated D; only the parameters in use reach the optimisers (the same set as
+    /// PyTorch's), and the rest — level 2, its `to_rgb` and `from_rgb` — keep their weights bit
+    /// for bit and get no Adam state.
+    @Test func proganStepMatchesPyTorch() throws {
+        let fixture = try Fixture("step_progan")
+        let config = try JSONDecoder().decode(ProGANConfig.self, from: Data(fixture.metadata["config"]!.utf8))
+        var rng = RandomGenerator(seed: 0)
+        let model = try #require(try config.makeModel(using: &rng) as? ProGANModel)
+        for (name, module) in model.networks {
+            var initial = StateDict()
+            for (key, tensor) in fixture.tensors where key.hasPrefix("init.\(name).") {
+                initial[String(key.dropFirst("init.\(name).".count))] = tensor
+            }
+            try module.load(stateDict: initial, strict: true, source: "init \(name)")
+        }
+        let step = Int(fixture.metadata["step"]!)!
+        var received: [ObjectIdentifier: [Tensor]] = [:]
+        let context = StepContext(step: step, totalSteps: step + 1, measure: true,
+                                  rng: RandomGenerator(seed: UInt64(fixture.metadata["seed"]!)!),
+                                  source: FixedBatches([fixture["real"]]))
+        context.gradientHook = { optimizer, gradients in
+            received[ObjectIdentifier(optimizer)] = gradients
+            return gradients
+        }
+        let metrics = try model.trainingStep(context)
+        #expect(metrics["side"] == 8 && metrics["alpha"] == 0.25)
+        #expect(relativeError(Tensor(metrics["loss_d"]!), fixture["loss_d"]) <= 1e-4)
+        #expect(relativeError(Tensor(metrics["loss_g"]!), fixture["loss_g"]) <= 1e-4)
+
+        let growth = ProGANGrowth(depth: 1, alpha: 0.25)
+        for (optimizer, prefix, module, used) in [
+            (model.generatorOptimizer, "generator", model.generator as Module, model.generator.parameters(at: growth)),
+            (model.discriminatorOptimizer, "discriminator", model.discriminator as Module, model.discriminator.parameters(at: growth)),
+        ] {
+            let inUse = Set(used.map(ObjectIdentifier.init))
+            let named = module.namedParameters()
+            let names = named.filter { inUse.contains(ObjectIdentifier($0.parameter)) }.map(\.name)
+            let expected = fixture.tensors.keys.filter { $0.hasPrefix("grad.\(prefix).") }.map { String($0.dropFirst("grad.\(prefix).".count)) }
+            #expect(Set(names) == Set(expected), "\(prefix): the parameters in use differ from PyTorch's")
+            let grads = try #require(received[ObjectIdentifier(optimizer)], "\(prefix): no gradients reached the optimiser")
+            #expect(grads.count == names.count)
+            for (name, gradient) in zip(names, grads) {
+                let error = relativeError(gradient, fixture["grad.\(prefix).\(name)"], scale: 0.01)
+                #expect(error <= 1e-4, "\(prefix).\(name): gradient relative error \(error)")
+            }
+            let after = module.stateDict()
+            for key in after.keys {
+                if names.contains(key) {
+                    let difference = (after[key]! - fixture["after.\(prefix).\(key)"]).abs().max().item
+                    #expect(difference <= 2e-6, "\(prefix).\(key) after the step: max difference \(difference)")
+                } else {
+                    #expect(after[key]!.scalars == fixture["init.\(prefix).\(key)"].scalars, "\(prefix).\(key) is not in use but moved")
+                }
+            }
+            // Adam keeps state only for the parameters in use.
+            let state = optimizer.stateDict()
+            for (i, (name, _)) in named.enumerated() {
+                #expect((state["state.\(i).exp_avg"] != nil) == names.contains(name), "\(prefix).\(name): optimiser state")
+            }
+        }
+    }
+
     /// GAN (minimax, MLP), DCGAN, CGAN (labels), WGAN (RMSprop, clipping, two critic steps) and
     /// WGAN-GP (the penalty's coefficients from the RNG, two critic steps), SAGAN (spectral norm,
     /// attention, conditional BN, projection, hinge, TTUR) and BigGAN (residual blocks, shared

@@ -68,6 +68,14 @@ import Testing
             c.emaDecay = 0.9
             c.emaStart = 6
             return (c, tinyImages(count: 32, side: 16))
+        case "progan":
+            // 4 → 8, 48 images per phase at batch 16: the stop at step 4 (64 images) falls a
+            // third of the way into the fade of level 1 (steps 3–5).
+            var c = ProGANConfig.grey28
+            c.network = ProGANNetworkSettings(channels: 1, bottomSide: 4, levelChannels: [4, 3], latentDimension: 4)
+            c.phaseImages = 48
+            c.emaDecay = 0.9
+            return (c, tinyImages())
         default:
             return (smallDCGAN(), tinyImages())
         }
@@ -84,9 +92,9 @@ import Testing
 
     /// 2N steps in one go and N steps + resume for N more give bit-identical weights,
     /// optimiser state, EMA, pools, RNG and batcher positions — for every family.
-    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "cyclegan", "cogan", "sagan", "biggan"])
+    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "cyclegan", "cogan", "sagan", "biggan", "progan"])
     func resumeIsExact(family: String) throws {
-        #expect(Families.all.count == 9, "a new family needs its case here")
+        #expect(Families.all.count == 10, "a new family needs its case here")
         let (config, data) = smallConfig(family)
         let n = 4
         let a = temporaryRunFolder("resume-a"), b = temporaryRunFolder("resume-b")
@@ -101,6 +109,10 @@ import Testing
         let second = try trainer(b, family: family, config: config, data: data, spec: "toy:ring8", steps: 2 * n, create: false)
         let message = try second.resumeIfPossible()
         #expect(message?.contains("step \(n)") == true)
+        if let progan = second.model as? ProGANModel {
+            // Mid-fade: 64 images, 16 into the fade of 48.
+            #expect(progan.growth == ProGANGrowth(depth: 1, alpha: Float(16) / 48))
+        }
         _ = try second.train()
 
         #expect(second.step == straight.step)
@@ -113,6 +125,9 @@ import Testing
         }
         if family == "cyclegan" {
             #expect(x.keys.contains("pool_a.images") && x.keys.contains("pool_b.images"))
+        }
+        if family == "progan" {
+            #expect(x["progan.images_shown"]?.item == 128 && x["progan.depth"]?.item == 1 && x["progan.alpha"]?.item == 1)
         }
         if family == "sagan" {
             #expect(x.keys.contains("discriminator.embed.weight_u") && x.keys.contains("ema.bn.0.gain.weight"))

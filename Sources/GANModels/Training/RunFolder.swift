@@ -84,6 +84,11 @@ public struct RunFolder {
         samplesURL.appendingPathComponent(String(format: "step-%06d.png", step)).path
     }
 
+    /// The path of a sample picture the model named (`samples/NAME.png`).
+    public func samplePath(name: String) -> String {
+        samplesURL.appendingPathComponent(name + ".png").path
+    }
+
     /// The sample grids, oldest first.
     public func sampleFiles() -> [(step: Int, path: String)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: samplesURL.path)) ?? []

@@ -43,6 +43,16 @@ public final class StepContext {
         optimizer.step(gradients: gradientHook.map { $0(optimizer, gradients) } ?? gradients)
     }
 
+    /// Applies gradients to some of `optimizer`'s parameters, one entry per parameter: `nil`
+    /// leaves that parameter and its optimiser state (moments, step count) as they are, as
+    /// PyTorch skips a parameter whose `grad` is `None` (a progressive GAN's blocks not yet in
+    /// use). The gradient hook sees the present gradients, in the optimiser's order.
+    public func apply(_ gradients: [Tensor?], to optimizer: Optimizer) {
+        guard let gradientHook else { return optimizer.step(gradients: gradients) }
+        var hooked = gradientHook(optimizer, gradients.compactMap { $0 }).makeIterator()
+        optimizer.step(gradients: gradients.map { $0 == nil ? nil : hooked.next() })
+    }
+
     /// Runs `body`, adding its wall time to `phaseSeconds[name]`.
     public func time<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
         let start = DispatchTime.now().uptimeNanoseconds

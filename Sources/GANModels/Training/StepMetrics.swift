@@ -16,6 +16,9 @@ public struct StepMetrics {
     public private(set) var measurements: [Value] = []
     /// Real samples consumed, for images per second.
     public var realSamples = 0
+    /// Asks the trainer to write the sample picture after this step also as
+    /// `samples/NAME.png` (a progressive GAN's `phase-14x14` at the end of a growth phase).
+    public var pictureName: String?
 
     public init() {}
 

@@ -118,13 +118,15 @@ public final class Trainer {
         return url
     }
 
-    /// Writes the model's sample picture for the current step.
-    public func writeSamples() throws {
+    /// Writes the model's sample picture for the current step (to `samples/NAME.png` when a
+    /// name is given).
+    public func writeSamples(name: String? = nil) throws {
+        let path = name.map { folder.samplePath(name: $0) } ?? folder.samplePath(step: step)
         switch model.samplePicture(previews) {
         case let .grid(images, perRow):
-            try SampleWriter.write(images, to: folder.samplePath(step: step), perRow: perRow)
+            try SampleWriter.write(images, to: path, perRow: perRow)
         case let .points(points, labels):
-            try SampleWriter.write(points, to: folder.samplePath(step: step), toy: toy, labels: labels)
+            try SampleWriter.write(points, to: path, toy: toy, labels: labels)
         }
     }
 
@@ -184,6 +186,7 @@ public final class Trainer {
             reporter.progress(step: step, total: run.steps, startStep: startStep, status: lastStatus)
             if let evaluation, step % evaluation.every == 0 || step == run.steps { evaluate(evaluation) }
             if step % run.sampleEvery == 0 || step == run.steps { try writeSamples() }
+            if let name = metrics.pictureName { try writeSamples(name: name) }
             if step % run.checkpointEvery == 0 || step == run.steps { try saveCheckpoint() }
         }
         reporter.finish()
