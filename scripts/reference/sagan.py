@@ -10,7 +10,7 @@ The modules have the same state_dict names and layouts as the Swift ``SAGANGener
 Layers (u up-samplings from side b; G has gw*2^(u-i) channels at level i, D dw*2^i after its
 i-th down-sampling; every weight spectrally normalised with torch.nn.utils.spectral_norm)::
 
-    generator      fc SN Linear(nz, c0 b^2) -> view; bn.0, ReLU
+    generator      fc SN Linear(nz, c0 b^2, no bias) -> view; bn.0, ReLU
                    ups.i SN ConvT(c_i, c_i+1, 4, 2, 1); bn.(i+1), ReLU
                    attention (after the level whose side is attentionSide)
                    out SN Conv(c_u, C, 3, 1, 1), Tanh
@@ -86,7 +86,7 @@ class SAGANGenerator(nn.Module):
         self.bottom = s["imageSize"] >> u
         channels = [s["generatorWidth"] << (u - i) for i in range(u + 1)]
         self.channels, k = channels, s.get("classCount", 0)
-        self.fc = spectral_norm(nn.Linear(s["latentDimension"], channels[0] * self.bottom ** 2))
+        self.fc = spectral_norm(nn.Linear(s["latentDimension"], channels[0] * self.bottom ** 2, bias=False))
         self.bn = nn.ModuleList([ConditionalBatchNorm2d(c, k) if k > 0 else nn.BatchNorm2d(c) for c in channels])
         self.ups = nn.ModuleList([spectral_norm(nn.ConvTranspose2d(channels[i], channels[i + 1], 4, 2, 1))
                                   for i in range(u)])

@@ -6,7 +6,7 @@ import GANTensor
 /// `attentionSide`. With `u` up-samplings, `b` the bottom side and `c(i)` the channels at level i:
 ///
 /// ```text
-/// fc        SN Linear(nz, c(0)·b²)  → view [N, c(0), b, b];  bn0, ReLU
+/// fc        SN Linear(nz, c(0)·b², no bias)  → view [N, c(0), b, b];  bn0, ReLU
 /// ups.i     SN ConvTranspose2d(c(i), c(i+1), 4, 2, 1);  bn(i+1), ReLU      i = 0 … u−1
 /// attention SelfAttention2d(c(j), SN) after the level whose side is attentionSide
 /// out       SN Conv2d(c(u), C, 3, 1, 1), tanh
@@ -17,7 +17,7 @@ import GANTensor
 /// PyTorch's defaults, as in the reference code. Shapes: `[N, nz]` (+ N labels) → `[N, C, S, S]`.
 public final class SAGANGenerator: Module, AttentionGenerator {
     public let settings: SAGANNetworkSettings
-    /// `SpectralNorm(Linear(nz, c(0)·b²))`.
+    /// `SpectralNorm(Linear(nz, c(0)·b², bias: false))`.
     public let fc: SpectralNorm<Linear>
     /// Level i's normalisation (`BatchNorm2d` or `ConditionalBatchNorm2d`), i = 0 … u.
     public let norms: ModuleList<Module>
@@ -31,7 +31,10 @@ public final class SAGANGenerator: Module, AttentionGenerator {
     public init(settings: SAGANNetworkSettings, using rng: inout RandomGenerator) {
         self.settings = settings
         let u = settings.upsamplings, b = settings.bottomSide, c = settings.generatorChannels
-        fc = SpectralNorm(Linear(inputFeatures: settings.latentDimension, outputFeatures: c(0) * b * b, using: &rng), using: &rng)
+        // No bias: BatchNorm follows, and a bias per output position would be a z-independent
+        // template that spectral norm (which bounds only the weight) lets grow without limit.
+        fc = SpectralNorm(Linear(inputFeatures: settings.latentDimension, outputFeatures: c(0) * b * b, bias: false,
+                                 using: &rng), using: &rng)
         var norms: [Module] = []
         var ups: [SpectralNorm<ConvTranspose2d>] = []
         for i in 0...u {
