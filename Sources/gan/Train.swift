@@ -324,8 +324,19 @@ struct Train: ParsableCommand {
     /// any conversion the family's default preset makes.
     func checkShape(of spec: DataSpec, for requirements: DataRequirements, preset name: String, seed: UInt64,
                     reporter: ProgressReporter) throws {
+        let native = try nativeShape(of: spec, seed: seed)
+        if convertChannels {
+            // Applied or refused: the flag must have a conversion to allow (folders convert as read).
+            if case .toy = spec.source {
+                throw ModelError.invalidOption("--convert-channels: \(spec) is 2-D points, there are no channels to convert")
+            }
+            if let native, native.count == 3, (requirements.channels ?? native[0]) == native[0] {
+                throw ModelError.invalidOption("--convert-channels: \(name) takes \(native[0])-channel images as \(spec) gives them; "
+                    + "there is nothing to convert")
+            }
+        }
         guard requirements.channels != nil || requirements.imageSize != nil,
-              let native = try nativeShape(of: spec, seed: seed), native.count == 3 else { return }
+              let native, native.count == 3 else { return }
         let channels = requirements.channels ?? native[0]
         let size = requirements.imageSize.map { [$0, $0] } ?? [native[1], native[2]]
         let wanted = [channels] + size
