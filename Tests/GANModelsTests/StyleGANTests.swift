@@ -21,7 +21,7 @@ import Testing
         return try #require(try c.makeModel(using: &rng) as? StyleGANModel)
     }
 
-    /// Every parameter away from its start (zero noise strengths and biases, unit constant), so
+    /// Every parameter away from its start (zero noise strengths and biases, identity styles), so
     /// that a term in the wrong place shows.
     static func perturb(_ module: Module, using rng: inout RandomGenerator) {
         for (_, p) in module.namedParameters() { p.value = p.value + 0.2 * Tensor.randomNormal(p.shape, using: &rng) }

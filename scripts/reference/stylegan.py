@@ -11,7 +11,7 @@ Layers (C_k = levelChannels[k]; every weight equalised as rosinality's EqualLine
 stored N(0, 1/lr_mul^2), scaled by gain / sqrt(fan_in) * lr_mul at run time, bias * lr_mul; LReLU 0.2)::
 
     generator      mapping.K   EqualLinear(nz, nz, gain sqrt2, lr_mul 0.01), LReLU   (after PixelNorm(z))
-                   const       [1, C0, b, b]
+                   const       [1, C0, b, b], N(0, 1) at the start
                    layers.i    (i even, i >= 2: bilinear x2) conv EqualConv(., C, 3, gain sqrt2, no bias) (not layer 0),
                                + noise_strength[c] noise, + bias, LReLU, adain (IN eps 1e-8; style EqualLinear(nz, 2C, gain 1))
                    to_rgb      EqualConv(C_L, channels, 1, gain 1)
@@ -105,7 +105,7 @@ class StyleGANGenerator(nn.Module):
         super().__init__()
         c, b, nz = s["levelChannels"], s["bottomSide"], s["latentDimension"]
         self.mapping = Mapping(s)
-        self.const = nn.Parameter(torch.ones(1, c[0], b, b))
+        self.const = nn.Parameter(torch.randn(1, c[0], b, b))
         self.layers = nn.ModuleList(
             SynthesisLayer(None if i == 0 else (c[i // 2 - 1] if i % 2 == 0 else c[i // 2]), c[i // 2], nz,
                            i >= 2 and i % 2 == 0)

@@ -17,7 +17,9 @@ import GANTensor
 public final class StyleGANGenerator: Module {
     public let settings: StyleGANNetworkSettings
     public let mapping: StyleGANMapping
-    /// `[1, C₀, b, b]`, ones at the start (the official initialisation).
+    /// `[1, C₀, b, b]`, drawn N(0, 1) as rosinality's `ConstantInput` (the official code starts
+    /// from ones: layer 0's instance norm then divides the constant's round-off by √ε, 10⁴×, until
+    /// training spreads it, and zero-noise samples of a young run are float noise).
     public let constant: Parameter
     /// Two per level.
     public let layers: ModuleList<StyleGANSynthesisLayer>
@@ -32,7 +34,7 @@ public final class StyleGANGenerator: Module {
         mapping = StyleGANMapping(dimension: nz, depth: settings.mappingLayers,
                                   learningRateMultiplier: settings.mappingLearningRateMultiplier, using: &rng)
         let c = settings.levelChannels
-        constant = Parameter(Tensor.ones([1, c[0], settings.bottomSide, settings.bottomSide]))
+        constant = Parameter(Initializer.normal([1, c[0], settings.bottomSide, settings.bottomSide], using: &rng))
         layers = ModuleList((0..<settings.styleLayers).map { i in
             let level = i / 2
             let input: Int? = i == 0 ? nil : (i % 2 == 0 ? c[level - 1] : c[level])

@@ -7,7 +7,7 @@ import GANTensor
 /// ```text
 /// G mapping (z [N, nz]):  PixelNorm, mappingLayers × (EqualizedLinear(·, nz), lr ×0.01, gain √2, LReLU 0.2) → w [N, nz]
 /// G synthesis (w per layer, 2 layers per level):
-///   level 0:  const [1, C₀, b, b] (ones) → epilogue;  EqualizedConv 3×3 (C₀ → C₀) → epilogue
+///   level 0:  const [1, C₀, b, b] (N(0, 1)) → epilogue;  EqualizedConv 3×3 (C₀ → C₀) → epilogue
 ///   level k:  bilinear ×2, EqualizedConv 3×3 (C_{k−1} → C_k) → epilogue;  EqualizedConv 3×3 (C_k → C_k) → epilogue
 ///   epilogue: + noise_strength[c] · noise [N, 1, s, s], + bias, LReLU 0.2, AdaIN(w)
 ///   to_rgb:   EqualizedConv 1×1 (C_L → channels), gain 1, linear output
