@@ -11,7 +11,7 @@ given the Swift outputs, that those modules compute the same thing.
         --translations y.npy
 
 It reads RUN/config.json, builds the reference modules of ``run.family`` (scripts/reference/:
-adversarial.py, cyclegan.py, cogan.py, sagan.py, biggan.py, progan.py) from ``model``, and loads each network prefix of the
+adversarial.py, cyclegan.py, cogan.py, sagan.py, biggan.py, progan.py, stylegan.py) from ``model``, and loads each network prefix of the
 checkpoint (the newest RUN/checkpoints/step-*.safetensors unless --checkpoint) with
 ``load_state_dict(strict=True)``: a missing, unexpected or misshaped tensor fails, as does a
 network prefix without a reference module or a reference module without its prefix. Prefixes
@@ -21,7 +21,8 @@ Outputs are compared in evaluation mode with the network ``gan`` itself uses (th
 when the run keeps one): latent families recompute ``--samples`` from ``--latents`` (the labels of
 cgan and conditional sagan and biggan are ``i mod classCount`` as ``gan sample`` draws them, or ``--class K``; cogan's array is each
 latent's A image then its B image; progan's networks run at the checkpoint's ``progan.depth`` and
-``progan.alpha`` and the samples are up-sampled to the full side, as ``gan sample`` does), cyclegan recomputes ``--translations`` from ``--inputs`` (a
+``progan.alpha`` and the samples are up-sampled to the full side, as ``gan sample`` does; stylegan's run with zero noise inputs and ``--truncation``
+as psi in W, ``--truncation-cutoff`` as its cutoff), cyclegan recomputes ``--translations`` from ``--inputs`` (a
 ``.npy`` or a ``fashion-mnist[:test]@CLASS`` spec, read from the IDX files as ``GANData`` reads
 them: byte v -> v / 127.5 - 1).
 
@@ -55,6 +56,7 @@ import cogan  # noqa: E402
 import cyclegan  # noqa: E402
 import progan  # noqa: E402
 import sagan  # noqa: E402
+import stylegan  # noqa: E402
 
 # family -> build(model_config) -> {checkpoint prefix: nn.Module}
 REFERENCES = {
@@ -64,6 +66,7 @@ REFERENCES = {
     "sagan": sagan.build,
     "biggan": biggan.build,
     "progan": progan.build,
+    "stylegan": stylegan.build,
 }
 # Checkpoint prefixes that hold no network: optimiser state, CycleGAN's pools of fakes and ProGAN's
 # growth (images shown, depth, alpha: read for the forward pass).
@@ -197,6 +200,12 @@ def check_samples(family, model_config, modules, parts, args, verdicts):
             out = network.sample(z)
             verdicts.report(tuple(scores.shape) == (z.shape[0], 1) and bool(torch.isfinite(scores).all()),
                             "discriminator(x)", "scores %s on the samples at their side (forward only)" % list(scores.shape))
+        elif family == "stylegan":
+            # `gan sample` on a stylegan run: zero noise inputs, --truncation is psi in W.
+            out = network(z, psi=args.truncation, cutoff=args.truncation_cutoff)
+            scores = modules["discriminator"].eval()(out)
+            verdicts.report(tuple(scores.shape) == (z.shape[0], 1) and bool(torch.isfinite(scores).all()),
+                            "discriminator(x)", "scores %s on the samples (forward only)" % list(scores.shape))
         elif family == "cogan":
             a, b = network(z)
             out = torch.stack([a, b], dim=1).reshape(2 * z.shape[0], *a.shape[1:])
@@ -241,6 +250,8 @@ def main():
     parser.add_argument("--latents", help="z [N, D] from `gan sample --save-latents`")
     parser.add_argument("--samples", help="samples from `gan sample --save-array`")
     parser.add_argument("--class", dest="class_index", type=int, help="cgan: the --class given to `gan sample`")
+    parser.add_argument("--truncation", type=float, help="stylegan: the psi given to `gan sample --truncation`")
+    parser.add_argument("--truncation-cutoff", type=int, help="stylegan: `gan sample --truncation-cutoff`")
     parser.add_argument("--inputs", help="cyclegan: a .npy of inputs or the --input spec of `gan translate`")
     parser.add_argument("--translations", help="cyclegan: `gan translate --save-array`")
     parser.add_argument("--direction", choices=["a2b", "b2a"], default="a2b")

@@ -101,6 +101,9 @@ latent biggan-unlabelled biggan "" --data fashion-mnist@sandal --steps 2 --batch
 # (grey data as three channels): 16 images at 5 per phase, a fifth into the fade of 16x16.
 latent progan progan "" --data fashion-mnist --steps 5 --batch-size 8 --phase-images 32
 latent progan-colour32 progan "" --data fashion-mnist --preset colour32 --steps 2 --batch-size 8 --phase-images 5
+# 17 steps: R1 at steps 0 and 16, w_avg tracked; samples truncated in W below layer 4.
+latent stylegan stylegan "--truncation 0.7 --truncation-cutoff 4" --data fashion-mnist --steps 17 --batch-size 4
+latent stylegan-colour32 stylegan "" --data fashion-mnist --preset colour32 --convert-channels $small
 
 echo "$passed passed, $failed failed${failures:+: ${failures[*]}}"
 [ "$failed" -eq 0 ]

@@ -33,6 +33,7 @@ import cogan  # noqa: E402
 import cyclegan  # noqa: E402
 import progan  # noqa: E402
 import sagan  # noqa: E402
+import stylegan  # noqa: E402
 from make_fixtures import Fixture  # noqa: E402
 
 MASK = (1 << 64) - 1
@@ -453,10 +454,95 @@ def orthogonal(fx):
     fx.meta["strength"] = str(beta)
 
 
+def stylegan_step(fx):
+    """StyleGANModel.trainingStep at step 0, an R1 step (interval 16): D on fresh latents with the
+    logistic loss and gamma/2 E|grad D(x)|^2 x 16 from the same real scores; G on fresh latents through
+    the updated D; then w_avg moves towards G's batch mean w. Both batches mix styles (seed chosen so:
+    the draws, crossover included, come from SwiftRandom in the Swift step's order)."""
+    config = {"network": {"channels": 1, "bottomSide": 4, "levelChannels": [6, 5, 4], "latentDimension": 8,
+                          "mappingLayers": 2, "mappingLearningRateMultiplier": 0.01, "groupSize": 4},
+              "r1Gamma": 10.0, "r1Interval": 16, "mixingProbability": 0.9, "averageWDecay": 0.995,
+              "generatorOptimizer": adam(1e-3, 0.0, 0.99), "discriminatorOptimizer": adam(1e-3, 0.0, 0.99),
+              "emaDecay": None}
+    seed, step, batch = 41, 0, 8
+    torch.manual_seed(7)
+    modules = stylegan.build(config)
+    g, d = modules["generator"].double(), modules["discriminator"].double()
+    # Every parameter away from its start (zero noise strengths and biases, unit constant, AdaIN's
+    # identity style), so that a term in the wrong place shows; w_avg non-zero for its update.
+    with torch.no_grad():
+        for m in (g, d):
+            for name, p in m.named_parameters():
+                p.add_(torch.randn_like(p) * 0.2)
+        g.w_avg.normal_(0, 0.3)
+    for prefix, m in (("generator", g), ("discriminator", d)):
+        for name, t in m.state_dict().items():
+            fx.add(f"init.{prefix}.{name}", t)
+    real = torch.rand(batch, 1, 16, 16, dtype=torch.float64) * 2 - 1
+    fx.add("real", real)
+    rng = SwiftRandom(seed)
+    nz = config["network"]["latentDimension"]
+    layers = len(g.layers)
+
+    def normal(count):
+        return torch.from_numpy(rng.normal(count).astype(np.float64))
+
+    crossovers = []
+
+    def styles():
+        w = g.mapping(normal(batch * nz).view(batch, nz))
+        if rng.uniform_double() < config["mixingProbability"]:
+            second = g.mapping(normal(batch * nz).view(batch, nz))
+            crossover = 1 + int(rng.uniform_double() * (layers - 1))
+            crossovers.append(crossover)
+            return [w if i < crossover else second for i in range(layers)], w
+        crossovers.append(None)
+        return [w] * layers, w
+
+    lr, betas = 1e-3, (0.0, 0.99)
+    with torch.no_grad():
+        fake = g.synthesize(styles()[0], g.noise(batch, normal))
+    x = real.clone().requires_grad_(True)
+    real_scores, fake_scores = d(x), d(fake)
+    loss_d = F.softplus(fake_scores).mean() + F.softplus(-real_scores).mean()
+    grad, = torch.autograd.grad(real_scores.sum(), x, create_graph=True)
+    r1 = grad.reshape(batch, -1).pow(2).sum(1).mean()
+    loss_d = loss_d + config["r1Gamma"] / 2 * config["r1Interval"] * r1
+    d_params = dict(d.named_parameters())
+    grads_d = dict(zip(d_params, torch.autograd.grad(loss_d, list(d_params.values()))))
+    adam_step(d_params, grads_d, lr, betas)
+
+    mixed, w = styles()
+    loss_g = F.softplus(-d(g.synthesize(mixed, g.noise(batch, normal)))).mean()
+    g_params = dict(g.named_parameters())
+    grads_g = dict(zip(g_params, torch.autograd.grad(loss_g, list(g_params.values()))))
+    adam_step(g_params, grads_g, lr, betas)
+    with torch.no_grad():
+        mean = w.mean(0)
+        g.w_avg.copy_(mean + config["averageWDecay"] * (g.w_avg - mean))
+    assert all(c is not None for c in crossovers), f"seed {seed}: a batch did not mix ({crossovers})"
+
+    fx.add("loss_d", loss_d)
+    fx.add("loss_g", loss_g)
+    fx.add("r1", r1)
+    for name, t in grads_d.items():
+        fx.add(f"grad.discriminator.{name}", t)
+    for name, t in grads_g.items():
+        fx.add(f"grad.generator.{name}", t)
+    for prefix, m in (("generator", g), ("discriminator", d)):
+        for name, t in m.state_dict().items():
+            fx.add(f"after.{prefix}.{name}", t)
+    fx.meta["config"] = json.dumps(config)
+    fx.meta["seed"] = str(seed)
+    fx.meta["step"] = str(step)
+    fx.meta["crossovers"] = ",".join(str(c) for c in crossovers)
+
+
 def main():
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     for name, make in (("step_cogan", cogan_step), ("step_cyclegan", cyclegan_step), ("step_progan", progan_step),
+                       ("step_stylegan", stylegan_step),
                        ("step_adversarial", adversarial_steps), ("orthogonal", orthogonal)):
         fx = Fixture(name)
         make(fx)

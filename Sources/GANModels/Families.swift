@@ -4,6 +4,7 @@ public enum Families {
     public static let all: [any Family.Type] = [
         GANFamily.self, DCGANFamily.self, CGANFamily.self, WGANFamily.self, WGANGPFamily.self, CycleGANFamily.self,
         CoGANFamily.self, SAGANFamily.self, BigGANFamily.self, ProGANFamily.self,
+        StyleGANFamily.self,
     ]
 
     /// The family called `name`.

@@ -20,6 +20,10 @@ struct Sample: ParsableCommand {
         the order given, from the same latents (entries already inside a threshold are kept), all of one
         class (--class, default 0) for a conditional run, and prints the per-pixel variance of each row.
 
+        Truncation in W (StyleGAN): for a run that truncates in W, T is ψ instead: every layer's style
+        w becomes w_avg + ψ(w − w_avg) (1: none, 0: the mean image; the same latents in every row of a
+        sweep). --truncation-cutoff L truncates only the synthesis layers below L (the coarse styles).
+
         Examples:
           gan sample --run runs/dcgan-dcgan28 --count 64 --out samples.png
           gan sample --run runs/dcgan-dcgan28 --out samples.jpg
@@ -29,6 +33,7 @@ struct Sample: ParsableCommand {
           gan sample --run runs/biggan --class 5 --truncation 0.5 --out sandals.png
           gan sample --run runs/biggan --truncation-sweep 2,1,0.5,0.25 --count 10 \\
               --out sweep.png
+          gan sample --run runs/stylegan --truncation 0.7 --truncation-cutoff 4
         """
     )
 
@@ -59,18 +64,27 @@ struct Sample: ParsableCommand {
     @Option(help: "Also write the samples [N, ...] as a .npy file (values as generated, images in [-1, 1]).", transform: FileIO.expandingTilde)
     var saveArray: String?
 
-    @Option(help: "Redraw every latent entry with |z| > T (T > 0): less variety, more fidelity.")
+    @Option(help: "Redraw every latent entry with |z| > T (T > 0): less variety, more fidelity. For a run that truncates in W (stylegan): ψ ≥ 0, w' = w_avg + ψ(w − w_avg).")
     var truncation: Float?
 
-    @Option(help: ArgumentHelp("One row of --count samples per threshold, e.g. 2,1,0.5,0.25.", valueName: "T1,T2,..."))
+    @Option(help: ArgumentHelp("One row of --count samples per threshold (or ψ), e.g. 2,1,0.5,0.25.", valueName: "T1,T2,..."))
     var truncationSweep: String?
+
+    @Option(help: "Truncation in W (stylegan): truncate only the synthesis layers below L.")
+    var truncationCutoff: Int?
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
         if let out { try checkImagePath(out, option: "--out") }
         if let perRow, perRow <= 0 { throw ValidationError("--per-row must be positive") }
-        if let truncation, !(truncation > 0 && truncation.isFinite) {
-            throw ValidationError("--truncation must be a positive number, got \(truncation)")
+        if let truncation, !(truncation >= 0 && truncation.isFinite) {
+            throw ValidationError("--truncation must be a non-negative number, got \(truncation)")
+        }
+        if let truncationCutoff {
+            guard truncationCutoff >= 0 else { throw ValidationError("--truncation-cutoff must be non-negative, got \(truncationCutoff)") }
+            guard truncation != nil || truncationSweep != nil else {
+                throw ValidationError("--truncation-cutoff goes with --truncation or --truncation-sweep (it limits which layers ψ truncates)")
+            }
         }
         if truncation != nil && truncationSweep != nil {
             throw ValidationError("--truncation and --truncation-sweep go separately: the sweep sets a threshold per row")
@@ -86,8 +100,8 @@ struct Sample: ParsableCommand {
     func thresholds() throws -> [Float] {
         let parts = (truncationSweep ?? "").split(separator: ",", omittingEmptySubsequences: false)
         let values = parts.map { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! > 0 && $0!.isFinite }) else {
-            throw ValidationError("--truncation-sweep takes positive thresholds separated by commas (e.g. 2,1,0.5,0.25), got '\(truncationSweep ?? "")'")
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! >= 0 && $0!.isFinite }) else {
+            throw ValidationError("--truncation-sweep takes non-negative values separated by commas (e.g. 2,1,0.5,0.25), got '\(truncationSweep ?? "")'")
         }
         return values.map { $0! }
     }
@@ -95,6 +109,7 @@ struct Sample: ParsableCommand {
     func run() throws {
         let trained = try TrainedRun(path: runPath, checkpoint: checkpoint)
         let model = try trained.latentModel(for: "sample")
+        try checkTruncation(for: model, family: trained.run.family)
         var labels: [Int]?
         if let classIndex {
             guard model.classCount > 0 else {
@@ -111,11 +126,14 @@ struct Sample: ParsableCommand {
             // One class for the whole strip, so a row's variance is the latents' doing.
             return try sweep(model, trained: trained, labels: model.classCount > 0 ? Array(repeating: classIndex ?? 0, count: count) : nil)
         }
-        let z = truncation.map { model.truncatedLatents(count: count, threshold: $0, seed: seed) }
-            ?? model.latents(count: count, seed: seed)
+        let z = model.truncatesInW ? model.latents(count: count, seed: seed) : truncation.map {
+            model.truncatedLatents(count: count, threshold: $0, seed: seed)
+        } ?? model.latents(count: count, seed: seed)
         // Several domains (CoGAN): each latent's images side by side, one domain per column.
         let domains = max(1, model.domainNames.count)
-        let perDomain = (0..<domains).map { model.generate(z, options: GenerationOptions(labels: labels, domain: $0)) }
+        let perDomain = (0..<domains).map {
+            model.generate(z, options: options(for: model, truncation: truncation, labels: labels, domain: $0))
+        }
         let samples = domains == 1 ? perDomain[0]
             : Tensor.stack(perDomain, axis: 1).reshaped([count * domains] + model.dataShape)
         let path = out ?? trained.folder.url.appendingPathComponent("sample.png").path
@@ -125,12 +143,33 @@ struct Sample: ParsableCommand {
         try SampleWriter.write(samples, to: path, perRow: columns, toy: toy)
         if let saveLatents { try NumPy.write(z, to: saveLatents) }
         if let saveArray { try NumPy.write(samples, to: saveArray) }
-        print("wrote \(path): \(count) samples of \(model.dataShape)" + (truncation.map { ", latents truncated at \($0)" } ?? "")
+        print("wrote \(path): \(count) samples of \(model.dataShape)"
+              + (truncation.map { model.truncatesInW ? ", truncated in W at ψ \($0)" + (truncationCutoff.map { " below layer \($0)" } ?? "")
+                                                      : ", latents truncated at \($0)" } ?? "")
               + (domains > 1 ? " in each of \(model.domainNames.joined(separator: " and ")), side by side" : "")
               + " from \(trained.checkpoint.path) (step \(trained.step))")
         if let toy, samples.rank == 2 {
             print("mode coverage: \(ModeCoverage(points: samples, mixture: toy))")
         }
+    }
+
+    /// Refuses what the model's kind of truncation cannot take: a zero threshold for latents
+    /// truncated in z, a cutoff beyond W.
+    func checkTruncation(for model: any LatentModel, family: String) throws {
+        if model.truncatesInW { return }
+        if truncationCutoff != nil {
+            throw ValidationError("--truncation-cutoff applies to runs that truncate in W (stylegan); \(runPath) is a \(family) run, whose --truncation redraws latents")
+        }
+        let values = try truncationSweep == nil ? truncation.map { [$0] } ?? [] : thresholds()
+        if values.contains(0) {
+            throw ValidationError("--truncation thresholds must be positive for a \(family) run (it redraws latent entries beyond T)")
+        }
+    }
+
+    /// The generation options: ψ and the cutoff for a model that truncates in W.
+    func options(for model: any LatentModel, truncation: Float?, labels: [Int]?, domain: Int = 0) -> GenerationOptions {
+        GenerationOptions(labels: labels, domain: domain, psi: model.truncatesInW ? truncation : nil,
+                          truncationCutoff: model.truncatesInW ? truncationCutoff : nil)
     }
 
     /// `--truncation-sweep`: one row per threshold from the same latents.
@@ -142,8 +181,9 @@ struct Sample: ParsableCommand {
         let thresholds = try thresholds()
         var rows: [Tensor] = []
         for threshold in thresholds {
-            let z = model.truncatedLatents(count: count, threshold: threshold, seed: seed)
-            let x = model.generate(z, options: GenerationOptions(labels: labels))
+            let z = model.truncatesInW ? model.latents(count: count, seed: seed)
+                : model.truncatedLatents(count: count, threshold: threshold, seed: seed)
+            let x = model.generate(z, options: options(for: model, truncation: threshold, labels: labels))
             let variance = x.variance(axes: [0]).mean().item
             print("truncation \(threshold): per-pixel variance over \(count) samples\(labels.map { " of class \($0[0])" } ?? "") "
                   + String(format: "%.4f", variance))

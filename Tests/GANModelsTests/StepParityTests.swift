@@ -167,6 +167,63 @@ import Testing
         }
     }
 
+    /// StyleGAN at step 0: lazy R1 (γ 10, ×16) on the real scores, style mixing in both
+    /// batches (crossovers 5 and 4, drawn from the step's RNG as PyTorch replays it), noise inputs
+    /// drawn from the RNG, the logistic losses, one Adam step each, and `w_avg`'s update.
+    @Test func styleganStepMatchesPyTorch() throws {
+        let fixture = try Fixture("step_stylegan")
+        let config = try JSONDecoder().decode(StyleGANConfig.self, from: Data(fixture.metadata["config"]!.utf8))
+        var rng = RandomGenerator(seed: 0)
+        let model = try #require(try config.makeModel(using: &rng) as? StyleGANModel)
+        for (name, module) in model.networks {
+            var initial = StateDict()
+            for (key, tensor) in fixture.tensors where key.hasPrefix("init.\(name).") {
+                initial[String(key.dropFirst("init.\(name).".count))] = tensor
+            }
+            try module.load(stateDict: initial, strict: true, source: "init \(name)")
+        }
+        let step = Int(fixture.metadata["step"]!)!
+        var received: [ObjectIdentifier: [Tensor]] = [:]
+        let context = StepContext(step: step, totalSteps: step + 1, measure: true,
+                                  rng: RandomGenerator(seed: UInt64(fixture.metadata["seed"]!)!),
+                                  source: FixedBatches([fixture["real"]]))
+        context.gradientHook = { optimizer, gradients in
+            received[ObjectIdentifier(optimizer)] = gradients
+            return gradients
+        }
+        let metrics = try model.trainingStep(context)
+        #expect(fixture.metadata["crossovers"] == "5,4")
+        #expect(metrics["crossover"] == 4, "G's batch crossover")
+        #expect(relativeError(Tensor(metrics["loss_d"]!), fixture["loss_d"]) <= 1e-4)
+        #expect(relativeError(Tensor(metrics["loss_g"]!), fixture["loss_g"]) <= 1e-4)
+        #expect(relativeError(Tensor(try #require(metrics["r1"])), fixture["r1"]) <= 1e-4)
+
+        for (optimizer, prefix, module) in [(model.generatorOptimizer, "generator", model.generator as Module),
+                                            (model.discriminatorOptimizer, "discriminator", model.discriminator as Module)] {
+            let names = module.namedParameters().map(\.name)
+            let grads = try #require(received[ObjectIdentifier(optimizer)], "\(prefix): no gradients reached the optimiser")
+            #expect(grads.count == names.count)
+            for (name, gradient) in zip(names, grads) {
+                let error = relativeError(gradient, fixture["grad.\(prefix).\(name)"], scale: 0.01)
+                #expect(error <= 1e-4, "\(prefix).\(name): gradient relative error \(error)")
+            }
+            // Layer 0's bias meets the constant before an instance norm, which removes it while the
+            // LeakyReLU stays linear: its gradient is round-off (PyTorch's 1e-16), which Adam's
+            // g / (|g| + ε) amplifies, so only its smallness is compared. The mapping's stored
+            // weights are ~100 (N(0, 1/0.01²)): compared relative to their size.
+            let after = module.stateDict()
+            for key in after.keys {
+                if let g = fixture.tensors["grad.\(prefix).\(key)"], g.abs().max().item < 1e-10 {
+                    #expect(grads[names.firstIndex(of: key)!].abs().max().item <= 1e-6, "\(prefix).\(key): gradient not ~0")
+                    continue
+                }
+                let size = max(1, fixture["init.\(prefix).\(key)"].abs().max().item)
+                let difference = (after[key]! - fixture["after.\(prefix).\(key)"]).abs().max().item
+                #expect(difference <= 2e-6 * size, "\(prefix).\(key) after the step: max difference \(difference) (size \(size))")
+            }
+        }
+    }
+
     /// GAN (minimax, MLP), DCGAN, CGAN (labels), WGAN (RMSprop, clipping, two critic steps) and
     /// WGAN-GP (the penalty's coefficients from the RNG, two critic steps), SAGAN (spectral norm,
     /// attention, conditional BN, projection, hinge, TTUR) and BigGAN (residual blocks, shared

@@ -76,6 +76,16 @@ import Testing
             c.phaseImages = 48
             c.emaDecay = 0.9
             return (c, tinyImages())
+        case "stylegan":
+            // R1 every 4 steps: the resumed run's first step (4) is an R1 step; style mixing
+            // always, so the crossover draws are part of the RNG stream resumed.
+            var c = StyleGANConfig.grey28
+            c.network = StyleGANNetworkSettings(channels: 1, bottomSide: 4, levelChannels: [4, 3], latentDimension: 4,
+                                                mappingLayers: 2)
+            c.r1Interval = 4
+            c.mixingProbability = 1
+            c.emaDecay = 0.9
+            return (c, tinyImages())
         default:
             return (smallDCGAN(), tinyImages())
         }
@@ -92,9 +102,9 @@ import Testing
 
     /// 2N steps in one go and N steps + resume for N more give bit-identical weights,
     /// optimiser state, EMA, pools, RNG and batcher positions — for every family.
-    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "cyclegan", "cogan", "sagan", "biggan", "progan"])
+    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "cyclegan", "cogan", "sagan", "biggan", "progan", "stylegan"])
     func resumeIsExact(family: String) throws {
-        #expect(Families.all.count == 10, "a new family needs its case here")
+        #expect(Families.all.count == 11, "a new family needs its case here")
         let (config, data) = smallConfig(family)
         let n = 4
         let a = temporaryRunFolder("resume-a"), b = temporaryRunFolder("resume-b")
@@ -128,6 +138,10 @@ import Testing
         }
         if family == "progan" {
             #expect(x["progan.images_shown"]?.item == 128 && x["progan.depth"]?.item == 1 && x["progan.alpha"]?.item == 1)
+        }
+        if family == "stylegan" {
+            #expect(x.keys.contains("generator.w_avg") && x.keys.contains("ema.w_avg"))
+            #expect(x["generator.w_avg"]!.abs().max().item > 0)
         }
         if family == "sagan" {
             #expect(x.keys.contains("discriminator.embed.weight_u") && x.keys.contains("ema.bn.0.gain.weight"))

@@ -15,10 +15,13 @@ public protocol LatentModel: TrainableModel {
     func latents(count: Int, using rng: inout RandomGenerator) -> Tensor
     /// Samples for `z` in evaluation mode, without recording a graph.
     func generate(_ z: Tensor, options: GenerationOptions) -> Tensor
+    /// Whether truncation pulls an intermediate latent `w` towards its mean (StyleGAN:
+    /// `GenerationOptions.psi`) rather than redrawing large entries of `z` (`truncatedLatents`).
+    var truncatesInW: Bool { get }
 }
 
-/// How to generate: the class of each sample, the domain, the averaged or the trained weights.
-/// Later families add truncation here.
+/// How to generate: the class of each sample, the domain, the averaged or the trained weights,
+/// truncation in W.
 public struct GenerationOptions {
     /// One class per sample, for conditional models.
     public var labels: [Int]?
@@ -26,16 +29,25 @@ public struct GenerationOptions {
     public var domain: Int
     /// The EMA copy of G when the model keeps one.
     public var useAverage: Bool
+    /// ψ of truncation in W, `w' = w_avg + ψ(w − w_avg)`, for models with `truncatesInW`
+    /// (`nil`: none; 1 changes nothing, 0 gives the mean-w image).
+    public var psi: Float?
+    /// With `psi`, only the synthesis layers below this index are truncated (`nil`: all).
+    public var truncationCutoff: Int?
 
-    public init(labels: [Int]? = nil, domain: Int = 0, useAverage: Bool = true) {
+    public init(labels: [Int]? = nil, domain: Int = 0, useAverage: Bool = true, psi: Float? = nil,
+                truncationCutoff: Int? = nil) {
         self.labels = labels
         self.domain = domain
         self.useAverage = useAverage
+        self.psi = psi
+        self.truncationCutoff = truncationCutoff
     }
 }
 
 extension LatentModel {
     public var domainNames: [String] { [] }
+    public var truncatesInW: Bool { false }
 
     /// Samples for `z` (and `labels` when conditional).
     public func generate(_ z: Tensor, labels: [Int]? = nil) -> Tensor {
