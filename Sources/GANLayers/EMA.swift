@@ -3,7 +3,9 @@ import GANTensor
 /// An exponential moving average of a module's weights (ProGAN, StyleGAN and BigGAN sample
 /// from it): a deep copy whose parameters follow the model's,
 /// `average ← decay·average + (1 − decay)·parameter`, and whose buffers (running
-/// statistics, power-iteration vectors) are copied from the model at each update.
+/// statistics) are copied from the model at each update. Spectrally normalised layers keep
+/// their own power-iteration vectors, one step per update on the averaged weight: the model's
+/// `u` and `v` estimate σ of the model's weight, not of the average.
 ///
 /// With `warmUp`, the decay in force after `n` updates is `min(decay, (1 + n) / (10 + n))`
 /// (TensorFlow's `num_updates` rule), so the average forgets its random start quickly.
@@ -28,6 +30,8 @@ public final class ExponentialMovingAverage<Model: Module> {
 
     private let parameterPairs: [(model: Parameter, average: Parameter)]
     private let bufferPairs: [(model: Buffer, average: Buffer)]
+    /// The average's spectrally normalised layers.
+    private let spectralNorms: [any SpectralNormWrapper]
 
     /// An average starting as a deep copy of `model` (`model.copy()`).
     public convenience init(model: Model, decay: Float = 0.999, warmUp: Bool = false) {
@@ -52,7 +56,9 @@ public final class ExponentialMovingAverage<Model: Module> {
             return (p, a)
         }
         let averageBuffers = Dictionary(average.namedBuffers().map { ($0.name, $0.buffer) }) { a, _ in a }
-        bufferPairs = model.namedBuffers().map { name, b in
+        spectralNorms = average.namedModules().compactMap { $0.module as? any SpectralNormWrapper }
+        let ownVectors = Set(spectralNorms.flatMap { sn in sn.namedBuffers().map { ObjectIdentifier($0.buffer) } })
+        bufferPairs = model.namedBuffers().filter { averageBuffers[$0.name].map { !ownVectors.contains(ObjectIdentifier($0)) } ?? true }.map { name, b in
             guard let a = averageBuffers[name] else {
                 preconditionFailure("ExponentialMovingAverage: average has no buffer '\(name)'")
             }
@@ -78,6 +84,7 @@ public final class ExponentialMovingAverage<Model: Module> {
             }
         }
         for (b, a) in bufferPairs { a.value = b.value }
+        for sn in spectralNorms { sn.iteratePowerMethod(1) }
         updateCount += 1
     }
 

@@ -7,6 +7,9 @@ public protocol SpectralNormWrapper: Module {
     /// The weight the layer runs with in evaluation, `weight_orig / σ` with the stored `u` and
     /// `v`, viewed as the `[outputs, rest]` matrix σ estimates the largest singular value of.
     var normalizedMatrix: Tensor { get }
+    /// Runs `iterations` power-iteration steps on the current weight, updating `u` and `v`
+    /// (what a training forward does first), without a forward.
+    func iteratePowerMethod(_ iterations: Int)
 }
 
 /// Spectral normalisation (Miyato et al. 2018; SNGAN, SAGAN, BigGAN), as PyTorch's
@@ -97,19 +100,25 @@ public final class SpectralNorm<Layer: SpectralNormalizable>: Module, SpectralNo
     public func normalizedWeight() -> Tensor {
         let weight = layer.weight.value
         let w = matrix(weight)
-        if isTraining && powerIterations > 0 {
-            withoutGradients {
-                let constant = w.detach()
-                var uu = u.value, vv = v.value
-                for _ in 0..<powerIterations {
-                    vv = SpectralNorm.normalize(uu.reshaped([1, -1]).matmul(constant).reshaped([-1]), epsilon: epsilon)
-                    uu = SpectralNorm.normalize(constant.matmul(vv.reshaped([-1, 1])).reshaped([-1]), epsilon: epsilon)
-                }
-                u.value = uu
-                v.value = vv
-            }
-        }
+        if isTraining && powerIterations > 0 { iterate(w, powerIterations) }
         return weight / SpectralNorm.sigma(w, u.value, v.value)
+    }
+
+    public func iteratePowerMethod(_ iterations: Int) {
+        iterate(matrix(layer.weight.value), iterations)
+    }
+
+    private func iterate(_ w: Tensor, _ iterations: Int) {
+        withoutGradients {
+            let constant = w.detach()
+            var uu = u.value, vv = v.value
+            for _ in 0..<iterations {
+                vv = SpectralNorm.normalize(uu.reshaped([1, -1]).matmul(constant).reshaped([-1]), epsilon: epsilon)
+                uu = SpectralNorm.normalize(constant.matmul(vv.reshaped([-1, 1])).reshaped([-1]), epsilon: epsilon)
+            }
+            u.value = uu
+            v.value = vv
+        }
     }
 
     override func setTrainingMode(_ mode: Bool) {
