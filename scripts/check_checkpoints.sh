@@ -82,7 +82,7 @@ small="--steps 2 --batch-size 8"
 latent gan-toy gan "" --data toy:ring8 $small
 latent gan-mnist-ema gan "" --data fashion-mnist --preset mnist $small --ema 0.99
 latent dcgan28 dcgan "" --data fashion-mnist $small
-latent dcgan32 dcgan "" --data fashion-mnist --preset dcgan32 --steps 2 --batch-size 4
+latent dcgan32 dcgan "" --data fashion-mnist --preset dcgan32 --convert-channels --steps 2 --batch-size 4
 latent cgan-dcgan28 cgan "" --data fashion-mnist $small --ema 0.99
 latent cgan-mlp-class cgan "--class 3" --data fashion-mnist --preset mlp $small
 latent wgan wgan "" --data fashion-mnist $small
@@ -100,7 +100,7 @@ latent biggan-unlabelled biggan "" --data fashion-mnist@sandal --steps 2 --batch
 # Mid-fade: 5 steps of 8 = 40 images at 32 per phase, a quarter into the fade of 14x14; colour32
 # (grey data as three channels): 16 images at 5 per phase, a fifth into the fade of 16x16.
 latent progan progan "" --data fashion-mnist --steps 5 --batch-size 8 --phase-images 32
-latent progan-colour32 progan "" --data fashion-mnist --preset colour32 --steps 2 --batch-size 8 --phase-images 5
+latent progan-colour32 progan "" --data fashion-mnist --preset colour32 --convert-channels --steps 2 --batch-size 8 --phase-images 5
 # 17 steps: R1 at steps 0 and 16, w_avg tracked; samples truncated in W below layer 4.
 latent stylegan stylegan "--truncation 0.7 --truncation-cutoff 4" --data fashion-mnist --steps 17 --batch-size 4
 latent stylegan-colour32 stylegan "" --data fashion-mnist --preset colour32 --convert-channels $small
