@@ -29,6 +29,27 @@ struct EMATests {
         #expect(ema.stateDict().entry("num_updates")?.dtype == .int64)
     }
 
+    /// The average of a spectrally normalised layer estimates σ of its own averaged weight: with
+    /// the model's top direction moved from e₁ to e₄, the average (still mostly the old weight)
+    /// keeps σ_max(W/σ̂) at 1, where the model's copied vectors would give 2.18/1.82 = 1.2.
+    @Test func spectralNormOfTheAverageTracksItsOwnWeight() {
+        var rng = RandomGenerator(seed: 2)
+        let layer = SpectralNorm(Linear(inputFeatures: 4, outputFeatures: 4, bias: false, using: &rng), using: &rng)
+        let x = Tensor.ones([1, 4])
+        layer.layer.weight.value = Tensor([3, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], shape: [4, 4])
+        for _ in 0..<30 { _ = layer(x) }   // u, v converge to e₁
+        let ema = ExponentialMovingAverage(model: layer, decay: 0.9)
+        layer.layer.weight.value = Tensor([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 3], shape: [4, 4])
+        for _ in 0..<5 {
+            for _ in 0..<10 { _ = layer(x) }   // the model's u, v move to e₄
+            ema.update()
+        }
+        // The average is diag(2.18, 1, 1, 1.82): its largest singular value is along e₁.
+        let m = ema.average.normalizedMatrix
+        let sigma = withoutGradients { (0..<4).map { m.scalars[$0 * 5] }.max()! }   // diagonal
+        #expect(abs(sigma - 1) < 0.01, "σ_max of the average's normalised weight \(sigma)")
+    }
+
     @Test func warmUpRampsTheDecay() {
         var rng = RandomGenerator(seed: 2)
         let model = Linear(inputFeatures: 2, outputFeatures: 2, using: &rng)
