@@ -55,14 +55,9 @@ import Testing
         // The latents PyTorch used are those our RNG draws.
         #expect(model.latents(count: fixture["z"].shape[0], seed: seed).scalars == fixture["z"].scalars)
 
-        var received: [ObjectIdentifier: [Tensor]] = [:]
         let context = StepContext(step: 0, totalSteps: 1, measure: false, rng: RandomGenerator(seed: seed),
                                   source: FixedBatches([fixture["real.a"], fixture["real.b"]]))
-        context.gradientHook = { optimizer, gradients in
-            received[ObjectIdentifier(optimizer)] = gradients
-            return gradients
-        }
-        let metrics = try model.trainingStep(context)
+        let (metrics, received) = try recordingStep(model, context: context)
         #expect(relativeError(Tensor(metrics["loss_d"]!), fixture["loss_d"]) <= 1e-4)
         #expect(relativeError(Tensor(metrics["loss_g"]!), fixture["loss_g"]) <= 1e-4)
 
@@ -80,21 +75,10 @@ import Testing
         config.discriminatorOptimizer = config.generatorOptimizer
         var rng = RandomGenerator(seed: 0)
         let model = try #require(try config.makeModel(using: &rng) as? CycleGANModel)
-        for (name, module) in model.networks {
-            var initial = StateDict()
-            for (key, tensor) in fixture.tensors where key.hasPrefix("init.\(name).") {
-                initial[String(key.dropFirst("init.\(name).".count))] = tensor
-            }
-            try module.load(stateDict: initial, strict: true, source: "init \(name)")
-        }
-        var received: [ObjectIdentifier: [Tensor]] = [:]
+        try loadInitialWeights(fixture, into: model)
         let context = StepContext(step: 0, totalSteps: 1, measure: false, rng: RandomGenerator(seed: 1),
                                   source: FixedBatches([fixture["real.a"], fixture["real.b"]]))
-        context.gradientHook = { optimizer, gradients in
-            received[ObjectIdentifier(optimizer)] = gradients
-            return gradients
-        }
-        let metrics = try model.trainingStep(context)
+        let (metrics, received) = try recordingStep(model, context: context)
         for key in ["loss_g", "loss_d_a", "loss_d_b"] {
             #expect(relativeError(Tensor(metrics[key]!), fixture[key]) <= 1e-4, "\(key)")
         }
@@ -113,23 +97,12 @@ import Testing
         let config = try JSONDecoder().decode(ProGANConfig.self, from: Data(fixture.metadata["config"]!.utf8))
         var rng = RandomGenerator(seed: 0)
         let model = try #require(try config.makeModel(using: &rng) as? ProGANModel)
-        for (name, module) in model.networks {
-            var initial = StateDict()
-            for (key, tensor) in fixture.tensors where key.hasPrefix("init.\(name).") {
-                initial[String(key.dropFirst("init.\(name).".count))] = tensor
-            }
-            try module.load(stateDict: initial, strict: true, source: "init \(name)")
-        }
+        try loadInitialWeights(fixture, into: model)
         let step = Int(fixture.metadata["step"]!)!
-        var received: [ObjectIdentifier: [Tensor]] = [:]
         let context = StepContext(step: step, totalSteps: step + 1, measure: true,
                                   rng: RandomGenerator(seed: UInt64(fixture.metadata["seed"]!)!),
                                   source: FixedBatches([fixture["real"]]))
-        context.gradientHook = { optimizer, gradients in
-            received[ObjectIdentifier(optimizer)] = gradients
-            return gradients
-        }
-        let metrics = try model.trainingStep(context)
+        let (metrics, received) = try recordingStep(model, context: context)
         #expect(metrics["side"] == 8 && metrics["alpha"] == 0.25)
         #expect(relativeError(Tensor(metrics["loss_d"]!), fixture["loss_d"]) <= 1e-4)
         #expect(relativeError(Tensor(metrics["loss_g"]!), fixture["loss_g"]) <= 1e-4)
@@ -175,23 +148,12 @@ import Testing
         let config = try JSONDecoder().decode(StyleGANConfig.self, from: Data(fixture.metadata["config"]!.utf8))
         var rng = RandomGenerator(seed: 0)
         let model = try #require(try config.makeModel(using: &rng) as? StyleGANModel)
-        for (name, module) in model.networks {
-            var initial = StateDict()
-            for (key, tensor) in fixture.tensors where key.hasPrefix("init.\(name).") {
-                initial[String(key.dropFirst("init.\(name).".count))] = tensor
-            }
-            try module.load(stateDict: initial, strict: true, source: "init \(name)")
-        }
+        try loadInitialWeights(fixture, into: model)
         let step = Int(fixture.metadata["step"]!)!
-        var received: [ObjectIdentifier: [Tensor]] = [:]
         let context = StepContext(step: step, totalSteps: step + 1, measure: true,
                                   rng: RandomGenerator(seed: UInt64(fixture.metadata["seed"]!)!),
                                   source: FixedBatches([fixture["real"]]))
-        context.gradientHook = { optimizer, gradients in
-            received[ObjectIdentifier(optimizer)] = gradients
-            return gradients
-        }
-        let metrics = try model.trainingStep(context)
+        let (metrics, received) = try recordingStep(model, context: context)
         #expect(fixture.metadata["crossovers"] == "5,4")
         #expect(metrics["crossover"] == 4, "G's batch crossover")
         #expect(relativeError(Tensor(metrics["loss_d"]!), fixture["loss_d"]) <= 1e-4)
@@ -236,25 +198,14 @@ import Testing
         let config = try Families.named(family).decodeConfiguration(from: Data(fixture.metadata[prefix + "config"]!.utf8))
         var rng = RandomGenerator(seed: 0)
         let model = try #require(try config.makeModel(using: &rng) as? AdversarialModel)
-        for (name, module) in model.networks {
-            var initial = StateDict()
-            for (key, tensor) in fixture.tensors where key.hasPrefix("\(prefix)init.\(name).") {
-                initial[String(key.dropFirst("\(prefix)init.\(name).".count))] = tensor
-            }
-            try module.load(stateDict: initial, strict: true, source: "init \(name)")
-        }
+        try loadInitialWeights(fixture, into: model, namePrefix: prefix)
         let labels = try fixture.metadata[prefix + "labels"].map { try JSONDecoder().decode([Int].self, from: Data($0.utf8)) }
         let real = fixture[prefix + "real"]
         let batch = Batch(samples: real, labels: labels, indices: Array(0..<real.shape[0]), epoch: 0, index: 0)
-        var received: [ObjectIdentifier: [Tensor]] = [:]
         let context = StepContext(step: 0, totalSteps: 1, measure: true,
                                   rng: RandomGenerator(seed: UInt64(fixture.metadata[prefix + "seed"]!)!),
                                   source: FixedBatches(batches: [batch]))
-        context.gradientHook = { optimizer, gradients in
-            received[ObjectIdentifier(optimizer)] = gradients
-            return gradients
-        }
-        let metrics = try model.trainingStep(context)
+        let (metrics, received) = try recordingStep(model, context: context)
         #expect(relativeError(Tensor(metrics["loss_d"]!), fixture[prefix + "loss_d"]) <= 1e-4, "\(family) loss_d")
         #expect(relativeError(Tensor(metrics["loss_g"]!), fixture[prefix + "loss_g"]) <= 1e-4, "\(family) loss_g")
         if let ortho = fixture.tensors[prefix + "ortho"] {
@@ -264,6 +215,28 @@ import Testing
             (model.generatorOptimizer, [("generator", model.generator)]),
             (model.discriminatorOptimizer, [("discriminator", model.discriminator)]),
         ], received: received)
+    }
+
+    /// Loads every network of `model` from the fixture's `NAMEPREFIXinit.NETWORK.*` tensors, strictly.
+    func loadInitialWeights(_ fixture: Fixture, into model: any TrainableModel, namePrefix: String = "") throws {
+        for (name, module) in model.networks {
+            let start = "\(namePrefix)init.\(name)."
+            var initial = StateDict()
+            for (key, tensor) in fixture.tensors where key.hasPrefix(start) { initial[String(key.dropFirst(start.count))] = tensor }
+            try module.load(stateDict: initial, strict: true, source: "init \(name)")
+        }
+    }
+
+    /// One training step in `context`, with the gradients each optimiser received.
+    func recordingStep(_ model: any TrainableModel, context: StepContext) throws
+        -> (StepMetrics, [ObjectIdentifier: [Tensor]]) {
+        var received: [ObjectIdentifier: [Tensor]] = [:]
+        context.gradientHook = { optimizer, gradients in
+            received[ObjectIdentifier(optimizer)] = gradients
+            return gradients
+        }
+        let metrics = try model.trainingStep(context)
+        return (metrics, received)
     }
 
     /// Checks the gradients each optimiser received (in the order of its networks' parameters)
