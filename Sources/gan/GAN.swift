@@ -7,7 +7,7 @@ struct GAN: ParsableCommand {
         commandName: "gan",
         abstract: "Train, sample and evaluate GANs on a CPU tensor engine written in Swift.",
         version: GANTensorVersion.string,
-        subcommands: [Train.self, Sample.self, Interpolate.self, Translate.self, Attention.self, List.self, Report.self, Info.self, Bench.self,
+        subcommands: [Train.self, Sample.self, Interpolate.self, Mix.self, Translate.self, Attention.self, List.self, Report.self, Info.self, Bench.self,
                       Classifier.self, Eval.self, DataCommand.self]
     )
 }

@@ -9,7 +9,11 @@ struct Interpolate: ParsableCommand {
         abstract: "Walk the latent space between two seeds: a PNG strip or an animated GIF.",
         discussion: """
         The latents of --from-seed and --to-seed are those `gan sample --seed S --count 1` draws. With
-        --mode both (the default) the strip has two rows, linear above spherical; a GIF shows them side by side.
+        --mode both (the default in z) the strip has two rows, linear above spherical; a GIF shows them side by side.
+
+        --space w (style-based runs: stylegan) walks the intermediate latent w = mapping(z) instead, in a
+        straight line (the paper's perceptual path length uses lerp in W: W is not Gaussian, so slerp has
+        no meaning there), with the noise inputs off.
 
         Examples:
           gan interpolate --run runs/dcgan-dcgan28 --from-seed 1 --to-seed 2 \\
@@ -18,10 +22,13 @@ struct Interpolate: ParsableCommand {
               --frames 24 --mode spherical --out walk.gif
           gan interpolate --run runs/cgan --from-seed 3 --to-seed 4 --class 9 \\
               --out boots.png
+          gan interpolate --run runs/stylegan --from-seed 1 --to-seed 2 --space w \\
+              --out walk-w.png
         """
     )
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case linear, spherical, both }
+    enum Space: String, ExpressibleByArgument, CaseIterable { case z, w }
 
     @Option(name: .customLong("run"), help: "The run folder (made by `gan train`).", transform: FileIO.expandingTilde)
     var runPath: String
@@ -35,8 +42,11 @@ struct Interpolate: ParsableCommand {
     @Option(help: "Frames, ends included.")
     var frames: Int = 10
 
-    @Option(help: "linear, spherical or both.")
-    var mode: Mode = .both
+    @Option(help: "linear, spherical or both (default: both in z, linear in w).")
+    var mode: Mode?
+
+    @Option(help: "The latent space to walk: z, or w for a style-based run (stylegan).")
+    var space: Space = .z
 
     @Option(name: .customLong("class"), help: "cgan: the class.")
     var classIndex: Int?
@@ -72,8 +82,23 @@ struct Interpolate: ParsableCommand {
             throw ValidationError("--class needs a conditional run (cgan)")
         }
         let a = model.latents(count: 1, seed: fromSeed), b = model.latents(count: 1, seed: toSeed)
+        let mode = self.mode ?? (space == .z ? .both : .linear)
         let modes: [Interpolation] = mode == .both ? [.linear, .spherical] : [mode == .linear ? .linear : .spherical]
-        let rows = modes.map { model.generate($0.path(from: a, to: b, frames: frames), labels: labels) }  // [frames, C, H, W]
+        let rows: [Tensor]  // [frames, C, H, W] each
+        switch space {
+        case .z:
+            rows = modes.map { model.generate($0.path(from: a, to: b, frames: frames), labels: labels) }
+        case .w:
+            guard let style = model as? any StyleBasedModel else {
+                throw ValidationError("--space w needs a style-based run (stylegan), which maps z to w; \(runPath) is a \(trained.run.family) run")
+            }
+            guard mode == .linear else {
+                throw ValidationError("--space w walks in a straight line: W is not Gaussian, so --mode \(mode.rawValue) does not apply")
+            }
+            let options = GenerationOptions()
+            let path = Interpolation.linear.path(from: style.mapped(a, options: options), to: style.mapped(b, options: options), frames: frames)
+            rows = [style.synthesize(styles: Array(repeating: path, count: style.styleSides.count), options: options)]
+        }
         if ImageFileFormat.canWrite(out) {
             try ImageGrid.write(Tensor.concatenate(rows, axis: 0), to: out, imagesPerRow: frames)
         } else {
@@ -84,6 +109,6 @@ struct Interpolate: ParsableCommand {
             }
             try AnimatedGIF.write(images, to: out, valueRange: 0...1, delay: delay)
         }
-        print("wrote \(out): \(frames) frames (\(modes.map(\.rawValue).joined(separator: " and "))) from seed \(fromSeed) to \(toSeed)")
+        print("wrote \(out): \(frames) frames (\(modes.map(\.rawValue).joined(separator: " and ")) in \(space.rawValue)) from seed \(fromSeed) to \(toSeed)")
     }
 }

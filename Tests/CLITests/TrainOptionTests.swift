@@ -174,7 +174,7 @@ import Testing
 
     /// Help and `gan list` name nothing outside the repository, and examples fit 80 columns.
     @Test(arguments: [["--help"], ["train", "--help"], ["sample", "--help"], ["interpolate", "--help"], ["translate", "--help"],
-                      ["attention", "--help"], ["eval", "--help"], ["report", "--help"], ["list"], ["bench", "--help"],
+                      ["attention", "--help"], ["mix", "--help"], ["eval", "--help"], ["report", "--help"], ["list"], ["bench", "--help"],
                       ["bench", "train", "--help"], ["data", "emoji", "--help"], ["classifier", "train", "--help"],
                       ["classifier", "eval", "--help"]])
     func helpSpeaksOfWhatAUserHas(arguments: [String]) throws {

@@ -93,6 +93,30 @@ import Testing
         #expect(model.truncatesInW)
     }
 
+    /// `gan mix`: the levels split the synthesis resolutions into thirds, coarse first, and a
+    /// mix takes exactly the chosen layers' styles from the source latent, the rest from the base.
+    @Test func styleLevelsAndMixedImages() throws {
+        let model = try Self.model()
+        #expect(model.styleSides == [4, 4, 8, 8, 16, 16])
+        #expect(StyleLevel.allCases.map { model.styleLayers(of: $0) } == [0..<2, 2..<4, 4..<6])
+        var rng = RandomGenerator(seed: 9)
+        let colour = try #require(try StyleGANConfig.colour32.makeModel(using: &rng) as? StyleGANModel)
+        #expect(colour.styleSides == [4, 4, 8, 8, 16, 16, 32, 32])
+        #expect(StyleLevel.allCases.map { colour.styleLayers(of: $0) } == [0..<4, 4..<6, 6..<8])
+
+        Self.perturb(model.generator, using: &rng)
+        let options = GenerationOptions(useAverage: false)
+        let a = model.mapped(model.latents(count: 3, seed: 1), options: options)
+        let b = model.mapped(model.latents(count: 3, seed: 2), options: options)
+        let g = model.generator
+        func image(_ styles: [Tensor]) -> Tensor { withoutGradients { g.synthesize(styles: styles, noise: g.zeroNoise(count: 3)) } }
+        #expect((model.mixed(base: a, source: b, layers: 2..<4, options: options) - image([a, a, b, b, a, a])).abs().max().item == 0)
+        #expect((model.mixed(base: a, source: b, layers: 0..<6, options: options) - image(Array(repeating: b, count: 6))).abs().max().item == 0)
+        let unmixed = model.generate(model.latents(count: 3, seed: 1), options: options)
+        #expect((model.mixed(base: a, source: b, layers: 0..<0, options: options) - unmixed).abs().max().item == 0)
+        #expect((model.mixed(base: a, source: b, layers: 0..<2, options: options) - unmixed).abs().max().item > 1e-3)
+    }
+
     /// Style mixing: the layers below the crossover take the first latent's w, the others the
     /// second's; with probability 1 every batch mixes at a crossover in 1 … 5, with 0 none does.
     @Test func mixingDrawsACrossoverFromTheStepRNG() throws {

@@ -80,11 +80,12 @@ public final class StyleGANGenerator: Module {
         return toRGB(h)
     }
 
-    /// `w_avg + ψ(w − w_avg)` for the layers below `cutoff` (all when `nil`), `w` for the others.
-    public func truncated(_ w: Tensor, psi: Float, cutoff: Int? = nil) -> [Tensor] {
+    /// `w_avg + ψ(w_i − w_avg)` for the layers below `cutoff` (all when `nil`), `w_i` for the
+    /// others; the styles as they are when `psi` is `nil`.
+    public func truncated(styles: [Tensor], psi: Float?, cutoff: Int? = nil) -> [Tensor] {
+        guard let psi else { return styles }
         let average = averageW.value.reshaped([1, settings.latentDimension])
-        let pulled = average + psi * (w - average)
-        return (0..<layers.count).map { i in i < (cutoff ?? layers.count) ? pulled : w }
+        return styles.enumerated().map { i, w in i < (cutoff ?? styles.count) ? average + psi * (w - average) : w }
     }
 
     /// `z [N, nz]` → images `[N, channels, S, S]`, one `w` for every layer, noise from `rng`.

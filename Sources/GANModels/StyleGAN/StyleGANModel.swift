@@ -28,7 +28,7 @@ import GANTensor
 /// off (zero noise), so `gan sample` is a function of `z` alone.
 ///
 /// Checkpoint parts: `generator.`, `discriminator.`, `optimizer_g.`, `optimizer_d.`, `ema.`.
-public final class StyleGANModel: LatentModel {
+public final class StyleGANModel: StyleBasedModel {
     public let settings: StyleGANNetworkSettings
     public let generator: StyleGANGenerator
     public let discriminator: StyleGANDiscriminator
@@ -148,17 +148,32 @@ public final class StyleGANModel: LatentModel {
     /// Samples from the EMA copy when there is one, zero noise, truncated in W when
     /// `options.psi` is set (below `options.truncationCutoff` layers when set).
     public func generate(_ z: Tensor, options: GenerationOptions) -> Tensor {
-        let network = (options.useAverage ? ema?.average : nil) ?? generator
-        return withoutGradients {
-            let w = network.mapping(z)
-            let styles = options.psi.map { network.truncated(w, psi: $0, cutoff: options.truncationCutoff) }
-                ?? Array(repeating: w, count: settings.styleLayers)
-            return network.synthesize(styles: styles, noise: network.zeroNoise(count: z.shape[0]))
-        }
+        synthesize(styles: Array(repeating: mapped(z, options: options), count: settings.styleLayers), options: options)
     }
 
     /// 64 samples, 8 to a row.
     public func samplePicture(_ inputs: PreviewInputs) -> SamplePicture {
         .grid(generate(latents(count: 64, seed: inputs.seed &+ 3)), perRow: 8)
+    }
+
+    // MARK: - Styles
+
+    public var styleSides: [Int] { (0..<settings.styleLayers).map { settings.side(layer: $0) } }
+
+    /// The network samples come from: the EMA copy when there is one and `options` asks for it.
+    private func samplingNetwork(_ options: GenerationOptions) -> StyleGANGenerator {
+        (options.useAverage ? ema?.average : nil) ?? generator
+    }
+
+    public func mapped(_ z: Tensor, options: GenerationOptions) -> Tensor {
+        withoutGradients { samplingNetwork(options).mapping(z) }
+    }
+
+    public func synthesize(styles: [Tensor], options: GenerationOptions) -> Tensor {
+        let network = samplingNetwork(options)
+        return withoutGradients {
+            network.synthesize(styles: network.truncated(styles: styles, psi: options.psi, cutoff: options.truncationCutoff),
+                               noise: network.zeroNoise(count: styles[0].shape[0]))
+        }
     }
 }
