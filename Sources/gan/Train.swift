@@ -189,8 +189,16 @@ struct Train: ParsableCommand {
                 throw ModelError.run("\(path): --\(first.name) cannot change on --resume (the model config is in config.json); "
                     + "start a new run with --out to train with other options")
             }
-            if lrDecay != nil || lrDecayStart != nil || preset != nil || batchSize != nil {
-                throw ModelError.run("\(path): --preset, --batch-size and --lr-decay cannot change on --resume; start a new run with --out")
+            if let preset, preset != saved.run.preset {
+                throw ModelError.run("\(path): the run's preset is '\(saved.run.preset)' (in config.json), not '\(preset)': "
+                    + "the preset cannot change on --resume; resume without --preset, or start a new run with --out")
+            }
+            if let batchSize, batchSize != saved.run.batchSize {
+                throw ModelError.run("\(path): the run's batch size is \(saved.run.batchSize) (in config.json), not \(batchSize): "
+                    + "the batch size cannot change on --resume; resume without --batch-size, or start a new run with --out")
+            }
+            if lrDecay != nil || lrDecayStart != nil {
+                throw ModelError.run("\(path): --lr-decay cannot change on --resume (the schedule is in config.json); start a new run with --out")
             }
             if convertChannels {
                 throw ModelError.run("\(path): --convert-channels applies when a run starts; the run's data shape is in config.json")

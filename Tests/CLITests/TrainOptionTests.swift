@@ -16,7 +16,7 @@ import Testing
         return folder
     }
 
-    @Test func resumeRefusesAnotherSeedOrData() throws {
+    @Test func resumeRefusesAnotherSeedDataPresetOrBatch() throws {
         let folder = try toyRun("seed-data")
         defer { try? FileManager.default.removeItem(at: folder) }
         let resume = ["train", "gan", "--out", "run", "--resume", "--steps", "3"]
@@ -27,11 +27,15 @@ import Testing
         #expect(data.status != 0)
         #expect(data.error.contains("the run trains on 'toy:ring8' (in config.json), not 'toy:grid25'"), "\(data.text)")
         let batch = try GANCommand.run(resume + ["--batch-size", "16"], in: folder)
-        #expect(batch.status != 0 && batch.error.contains("cannot change on --resume"), "\(batch.text)")
+        #expect(batch.status != 0 && batch.error.contains("the run's batch size is 8 (in config.json), not 16"), "\(batch.text)")
+        let preset = try GANCommand.run(resume + ["--preset", "mnist"], in: folder)
+        #expect(preset.status != 0 && preset.error.contains("the run's preset is 'toy' (in config.json), not 'mnist'"), "\(preset.text)")
         #expect(try GANCommand.runSettings(folder.appendingPathComponent("run"))["steps"] as? Int == 2,
                 "a refused resume leaves config.json alone")
-        // The saved values themselves change nothing, so they are accepted.
-        let same = try GANCommand.run(resume + ["--seed", "0", "--data", "toy:ring8"], in: folder)
+        // The saved values themselves change nothing, so they are accepted: the command that
+        // started the run, with --resume added, continues it.
+        let same = try GANCommand.run(resume + ["--seed", "0", "--data", "toy:ring8", "--preset", "toy", "--batch-size", "8"],
+                                      in: folder)
         #expect(same.status == 0, "\(same.text)")
         #expect(try GANCommand.runSettings(folder.appendingPathComponent("run"))["steps"] as? Int == 3)
     }
