@@ -77,6 +77,14 @@ public struct NetworkSettings: Codable, Equatable, Sendable {
     /// Checks the settings against what the architectures can build.
     public func validate() throws {
         guard latentDimension > 0 else { throw ModelError.invalidOption("the latent dimension must be positive, got \(latentDimension)") }
+        guard width > 0, (generatorHidden + discriminatorHidden).allSatisfy({ $0 > 0 }), dataShape.allSatisfy({ $0 > 0 }) else {
+            throw ModelError.invalidOption("layer sizes must be positive, got width \(width), hidden \(generatorHidden) and "
+                + "\(discriminatorHidden), data shape \(dataShape)")
+        }
+        guard batchNormEpsilon > 0, generatorSlope.isFinite, discriminatorSlope.isFinite else {
+            throw ModelError.invalidOption("the batch-norm epsilon must be positive and the slopes finite, got \(batchNormEpsilon), "
+                + "\(generatorSlope), \(discriminatorSlope)")
+        }
         switch architecture {
         case .mlp:
             guard !dataShape.isEmpty, dataShape.allSatisfy({ $0 > 0 }) else {
@@ -125,6 +133,7 @@ public struct NetworkSettings: Codable, Equatable, Sendable {
         emaDecay: Float?, objective: Objective, using rng: inout RandomGenerator
     ) throws -> AdversarialModel {
         try validate()
+        try checkEMADecay(emaDecay)
         return AdversarialModel(generator: makeGenerator(classCount: classCount, using: &rng),
                                 discriminator: makeDiscriminator(classCount: classCount, using: &rng),
                                 generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,

@@ -77,6 +77,7 @@ public struct BigGANConfig: ModelConfiguration, Equatable {
 
     public func makeModel(using rng: inout RandomGenerator) throws -> any TrainableModel {
         try network.validate()
+        try checkEMADecay(emaDecay)
         let generator = BigGANGenerator(settings: network, using: &rng)
         let discriminator = BigGANDiscriminator(settings: network, using: &rng)
         let objective = Objective(loss: .hinge, discriminatorSteps: discriminatorSteps,

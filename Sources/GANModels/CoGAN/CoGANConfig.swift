@@ -36,6 +36,7 @@ public struct CoGANConfig: ModelConfiguration, Equatable {
 
     public func makeModel(using rng: inout RandomGenerator) throws -> any TrainableModel {
         try network.validate()
+        try checkEMADecay(emaDecay)
         return CoGANModel(config: self, using: &rng)
     }
 

@@ -58,6 +58,7 @@ public struct ProGANConfig: ModelConfiguration, Equatable {
 
     public func makeModel(using rng: inout RandomGenerator) throws -> any TrainableModel {
         try network.validate()
+        try checkEMADecay(emaDecay)
         guard phaseImages > 0 else { throw ModelError.invalidOption("--phase-images must be positive, got \(phaseImages)") }
         return ProGANModel(config: self, using: &rng)
     }

@@ -63,6 +63,7 @@ public struct SAGANConfig: ModelConfiguration, Equatable {
 
     public func makeModel(using rng: inout RandomGenerator) throws -> any TrainableModel {
         try network.validate()
+        try checkEMADecay(emaDecay)
         let generator = SAGANGenerator(settings: network, using: &rng)
         let discriminator = SAGANDiscriminator(settings: network, using: &rng)
         return AdversarialModel(generator: generator, discriminator: discriminator,

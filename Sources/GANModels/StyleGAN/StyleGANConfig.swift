@@ -59,6 +59,7 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
 
     public func makeModel(using rng: inout RandomGenerator) throws -> any TrainableModel {
         try network.validate()
+        try checkEMADecay(emaDecay)
         guard r1Interval > 0, r1Gamma >= 0, (0...1).contains(mixingProbability), averageWDecay >= 0, averageWDecay <= 1 else {
             throw ModelError.invalidOption("StyleGAN needs R1 interval > 0, γ ≥ 0 and probabilities in [0, 1], got \(r1Interval), \(r1Gamma), \(mixingProbability), \(averageWDecay)")
         }

@@ -72,7 +72,7 @@ public struct RunFolder {
         }
         let family = try Families.named(run.family)
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let model = object["model"],
+              let model = object["model"] as? [String: Any],
               let modelData = try? JSONSerialization.data(withJSONObject: model) else {
             throw ModelError.run("\(path): no 'model' object; expected the family's config under \"model\"")
         }
