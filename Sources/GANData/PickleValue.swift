@@ -32,6 +32,12 @@ public indirect enum PickleValue {
         return nil
     }
 
+    /// Whether this is a dict.
+    public var isDict: Bool {
+        if case .dict = self { return true }
+        return false
+    }
+
     /// The items of a tuple or a list, or `nil`.
     public var items: [PickleValue]? {
         switch self {

@@ -156,11 +156,16 @@ public enum Unpickler {
                     stack.append(try resolver.reduce(global, arguments: items))
                 case 0x62:  // BUILD obj state
                     let state = try pop()
-                    guard case .object(let object) = try top() else {
-                        throw refuse("BUILD on \(try top().kind) (only objects of allowed classes take a state)")
+                    switch try top() {
+                    case .object(let object):
+                        guard object.state == nil else { throw malformed("BUILD twice on an object of \(object.type)") }
+                        object.state = state
+                    case .dict where state.isDict:
+                        // Attributes of a dict subclass (a state dict's `_metadata`), not items: dropped.
+                        break
+                    case let target:
+                        throw refuse("BUILD on \(target.kind) with \(state.kind) (only objects of allowed classes take a state)")
                     }
-                    guard object.state == nil else { throw malformed("BUILD twice on an object of \(object.type)") }
-                    object.state = state
                 case 0x51: stack.append(try resolver.persistentLoad(try pop()))  // BINPERSID
                 default:
                     let name = Unpickler.opcodeNames[opcode].map { "opcode \($0)" } ?? "unknown opcode"
