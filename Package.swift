@@ -81,10 +81,17 @@ let package = Package(
             name: "GANModelsTests",
             dependencies: ["GANModels", "GANTestSupport"]
         ),
+        // The committed classifier weights, compiled into the binary with C23 `#embed`: a `gan`
+        // copied out of .build runs without a resource bundle beside it.
+        .target(
+            name: "GANClassifierWeights",
+            path: "Sources/GANMetrics/Classifier/Weights",
+            exclude: ["fashion-mnist-classifier.safetensors"]
+        ),
         .target(
             name: "GANMetrics",
-            dependencies: ["GANTensor", "GANLayers", "GANData"],
-            resources: [.copy("Classifier/fashion-mnist-classifier.safetensors")]
+            dependencies: ["GANTensor", "GANLayers", "GANData", "GANClassifierWeights"],
+            exclude: ["Classifier/Weights"]
         ),
         .testTarget(
             name: "GANMetricsTests",

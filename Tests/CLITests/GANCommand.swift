@@ -29,8 +29,10 @@ struct GANCommand {
         return url
     }
 
-    /// Starts `gan arguments` in `folder`, output into files there (no pipe to fill up).
-    static func start(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws
+    /// Starts `gan arguments` in `folder`, output into files there (no pipe to fill up);
+    /// `executable` runs another copy of the binary.
+    static func start(_ arguments: [String], in folder: URL, environment: [String: String] = [:],
+                      executable: URL? = nil) throws
         -> (process: Process, output: URL, error: URL) {
         guard isBuilt else {
             throw CLITestError("\(binary.path) is missing: build it with "
@@ -41,7 +43,7 @@ struct GANCommand {
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         _ = FileManager.default.createFile(atPath: error.path, contents: nil)
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable ?? binary
         process.arguments = arguments
         process.currentDirectoryURL = folder
         process.environment = ProcessInfo.processInfo.environment.merging(["GAN_NUM_THREADS": "1"].merging(environment) { $1 }) { $1 }
@@ -53,8 +55,9 @@ struct GANCommand {
 
     /// Runs `gan arguments` in `folder` to the end.
     @discardableResult
-    static func run(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws -> Result {
-        let (process, output, error) = try start(arguments, in: folder, environment: environment)
+    static func run(_ arguments: [String], in folder: URL, environment: [String: String] = [:],
+                    executable: URL? = nil) throws -> Result {
+        let (process, output, error) = try start(arguments, in: folder, environment: environment, executable: executable)
         process.waitUntilExit()
         return Result(status: process.terminationStatus,
                       output: (try? String(contentsOf: output, encoding: .utf8)) ?? "",

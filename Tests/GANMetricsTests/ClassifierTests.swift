@@ -41,9 +41,8 @@ private func temporaryURL(_ name: String) -> URL {
 
     @Test(.enabled(if: fashionMNISTInstalled, "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist): skipped"))
     func bundledWeightsClassifyTheTestSet() throws {
-        let url = try #require(FashionClassifier.bundledWeightsURL, "the weights resource is missing from the bundle")
-        let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int ?? 0
-        #expect(size < 1_500_000)
+        let weights = try #require(FashionClassifier.builtInWeights, "the binary was built without the classifier weights")
+        #expect(weights.count < 1_500_000)
         let classifier = try FashionClassifier.pretrained()
         #expect(!classifier.isTraining)
         let test = try DataSpec(parsing: "fashion-mnist").load(DataLoadOptions(split: .test))
@@ -54,6 +53,15 @@ private func temporaryURL(_ name: String) -> URL {
         #expect(evaluation.classCounts == Array(repeating: 1000, count: 10))
         // Even the hardest class (shirt) is far above chance.
         #expect(evaluation.classAccuracies.allSatisfy { ($0 ?? 0) > 0.6 })
+    }
+
+    /// The bytes compiled into the binary are the committed file's (a stale build would differ).
+    @Test func builtInWeightsAreTheCommittedFile() throws {
+        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/GANMetrics/Classifier/Weights")
+            .appendingPathComponent(FashionClassifier.bundledWeightsName)
+        let builtIn = try #require(FashionClassifier.builtInWeights, "the binary was built without the classifier weights")
+        #expect(builtIn == (try Data(contentsOf: committed)))
     }
 
     @Test func bundledWeightsLoadWithoutTheDataSet() throws {

@@ -2,7 +2,7 @@
 //
 // libpng and libjpeg report errors by longjmp, which Swift cannot survive; every call to
 // them happens here, behind setjmp, and comes back to Swift as a return code and a message.
-// zlib's inflate is here too (its init is a macro Swift cannot call).
+// zlib's inflate is here too (its init is a macro Swift cannot call), for gzip and zip entries.
 //
 // Every function returns 0 on success, or -1 with a NUL-terminated reason in `message`
 // (at most `messageSize` bytes, including the NUL); -2 marks a valid file of a kind that is
@@ -55,6 +55,15 @@ int gi_gunzip(const unsigned char *input, size_t inputSize, unsigned char **outp
 /// Writes `data` to `path` as a gzip file with zlib's gzwrite at `level` 0...9.
 int gi_gzip_write(const char *path, const unsigned char *data, size_t size, int level,
                   char *message, size_t messageSize);
+
+/// Inflates a raw deflate stream (a zip entry's data, compression method 8) into `output`,
+/// which holds exactly the `outputSize` bytes the zip's directory promises. A stream that
+/// ends early, runs past `outputSize` or is corrupt is an error.
+int gi_inflate_raw(const unsigned char *input, size_t inputSize, unsigned char *output, size_t outputSize,
+                   char *message, size_t messageSize);
+
+/// zlib's CRC-32 of `size` bytes (the checksum a zip entry records).
+unsigned long gi_crc32(const unsigned char *data, size_t size);
 
 /// Releases memory returned by the functions above.
 void gi_free(void *pointer);

@@ -1,30 +1,41 @@
 import Foundation
+import GANClassifierWeights
 import GANLayers
 import GANTensor
 
 // Reading and writing the classifier's weights: safetensors files with PyTorch state_dict
-// names, the committed file shipped as a resource of this module.
+// names. The committed file is compiled into the binary (the C target GANClassifierWeights),
+// not shipped as a resource bundle: Bundle.module stops the process when the bundle is not
+// beside the executable, as with a `gan` copied out of .build.
 
 extension FashionClassifier {
-    /// The committed weights file inside this module's resource bundle, or `nil` when the
-    /// bundle lacks it.
-    public static var bundledWeightsURL: URL? {
-        let name = bundledWeightsName as NSString
-        return Bundle.module.url(forResource: name.deletingPathExtension, withExtension: name.pathExtension)
+    /// The committed weights file's bytes, compiled into the binary, or `nil` when the
+    /// compiler that built it had no C23 `#embed`.
+    public static var builtInWeights: Data? {
+        var size = 0
+        let bytes = gan_classifier_weights(&size)
+        guard let bytes, size > 0 else { return nil }
+        return Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes), count: size, deallocator: .none)
     }
+
+    /// Names the built-in weights in output and errors.
+    public static let builtInWeightsDescription = "built-in \(bundledWeightsName)"
 
     /// The classifier with the committed weights (about 93% on the Fashion-MNIST test set),
     /// in evaluation mode.
     ///
-    /// - Throws: `MetricsError` when the resource is missing or unreadable.
+    /// - Throws: `MetricsError` when the binary was built without the weights.
     public static func pretrained() throws -> FashionClassifier {
-        guard let url = bundledWeightsURL else {
+        guard let data = builtInWeights else {
             throw MetricsError(bundledWeightsName, """
-                the committed classifier weights are missing from the GANMetrics resource bundle; \
-                train them with `gan classifier train` and pass the file explicitly
+                this gan was built without the classifier weights (its C compiler has no C23 #embed; \
+                clang 19 or later has); pass a weights file explicitly (`gan classifier train` makes one)
                 """)
         }
-        return try FashionClassifier(contentsOf: url)
+        let classifier = FashionClassifier(seed: 0)
+        try classifier.loadWeights(data, source: builtInWeightsDescription)
+        classifier.eval()
+        return classifier
     }
 
     /// A classifier with the weights in the safetensors file at `url`, in evaluation mode.
@@ -43,9 +54,20 @@ extension FashionClassifier {
     /// - Throws: `MetricsError` naming the file: unreadable, not safetensors, or tensors that
     ///   do not fit this network (each missing, unexpected or misshaped name listed).
     public func loadWeights(contentsOf url: URL) throws {
+        let data: Data
         do {
-            let file = try SafeTensors.read(contentsOf: url)
-            try load(stateDict: file.tensors, strict: true, source: url.path)
+            data = try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch {
+            throw MetricsError(url.path, "cannot read: \((error as NSError).localizedDescription)")
+        }
+        try loadWeights(data, source: url.path)
+    }
+
+    /// Replaces the weights with those in safetensors bytes; `source` names them in errors.
+    func loadWeights(_ data: Data, source: String) throws {
+        do {
+            let file = try SafeTensors.decode(data, source: source)
+            try load(stateDict: file.tensors, strict: true, source: source)
         } catch let error as CheckpointError {
             var reason = error.description
             let prefix = error.file + ": "
@@ -53,7 +75,7 @@ extension FashionClassifier {
             if case .stateMismatch = error {
                 reason = "not weights of the Fashion-MNIST classifier (\(FashionClassifier.modelTag)): " + reason
             }
-            throw MetricsError(url.path, reason)
+            throw MetricsError(source, reason)
         }
     }
 

