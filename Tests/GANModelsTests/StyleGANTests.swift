@@ -13,9 +13,10 @@ import Testing
     static let small = StyleGANNetworkSettings(channels: 1, bottomSide: 4, levelChannels: [6, 5, 4], latentDimension: 8,
                                                mappingLayers: 2)
 
-    static func model(mixing: Float = 0.9, seed: UInt64 = 1) throws -> StyleGANModel {
+    static func model(mixing: Float = 0.9, seed: UInt64 = 1, variant: Int = 1) throws -> StyleGANModel {
         var c = StyleGANConfig.grey28
         c.network = small
+        c.variant = variant
         c.mixingProbability = mixing
         var rng = RandomGenerator(seed: seed)
         return try #require(try c.makeModel(using: &rng) as? StyleGANModel)
@@ -67,8 +68,10 @@ import Testing
 
     /// As ψ goes 1 → 0 the per-pixel variance over 256 samples falls monotonically; at ψ = 0
     /// every sample is the mean-w image; with a cutoff the layers above it keep their variety.
-    @Test func truncationInWShrinksVarietyToTheMeanImage() throws {
-        let model = try Self.model()
+    /// Both variants (StyleGAN2's styles are indexed as StyleGAN's: two per level).
+    @Test(arguments: [1, 2])
+    func truncationInWShrinksVarietyToTheMeanImage(variant: Int) throws {
+        let model = try Self.model(variant: variant)
         var rng = RandomGenerator(seed: 4)
         Self.perturb(model.generator, using: &rng)
         model.generator.averageW.value = 0.3 * Tensor.randomNormal([8], using: &rng)
@@ -85,7 +88,7 @@ import Testing
         let mean = model.generate(z, options: GenerationOptions(useAverage: false, psi: 0))
         let g = model.generator
         let meanImage = withoutGradients {
-            g.synthesize(styles: Array(repeating: g.averageW.value.reshaped([1, 8]), count: 6), noise: g.zeroNoise(count: 1))
+            g.synthesize(styles: Array(repeating: g.averageW.value.reshaped([1, 8]), count: g.styleCount), noise: g.zeroNoise(count: 1))
         }
         #expect((mean - meanImage.broadcast(to: mean.shape)).abs().max().item <= 1e-5)
         let cut = model.generate(z, options: GenerationOptions(useAverage: false, psi: 0, truncationCutoff: 4))
@@ -131,6 +134,6 @@ import Testing
         #expect(r1Steps == [0, 16])
         let average = model.generator.averageW.value
         #expect(average.abs().max().item > 0)
-        #expect(model.ema!.average.averageW.value.scalars == average.scalars)
+        #expect(model.averageGenerator!.averageW.value.scalars == average.scalars)
     }
 }
