@@ -94,6 +94,38 @@ import Testing
         Self.compareGradients(gradients(of: penalty, wrt: g.parameters().map(\.value)), of: g, with: fixture, prefix: "g.grad")
     }
 
+    /// The path length runs on steps 0, 4, 8 (reporting `pl` and `pl_mean`, which moves towards
+    /// the lengths), R1 on step 0; with `--pl-weight 0` never, and `pl_mean` stays 0.
+    @Test(arguments: [Float(2), 0])
+    func pathLengthIsLazy(weight: Float) throws {
+        var config = StyleGANConfig.grey28
+        config.network = StyleGANTests.small
+        config.variant = 2
+        config.pathLengthWeight = weight
+        var rng = RandomGenerator(seed: 5)
+        let model = try #require(try config.makeModel(using: &rng) as? StyleGANModel)
+        let real = Tensor.randomUniform([4, 1, 16, 16], using: &rng) * 2 - 1
+        var pathLengthSteps: [Int] = [], means: [Float] = []
+        for step in 0..<9 {
+            let context = StepContext(step: step, totalSteps: 9, measure: true, rng: rng,
+                                      source: StepParityTests.FixedBatches([real]))
+            let metrics = try model.trainingStep(context)
+            rng = context.rng
+            if let pl = metrics["pl"] {
+                pathLengthSteps.append(step)
+                #expect(pl > 0 && pl.isFinite && metrics["pl_mean"] == model.pathLengthMean)
+                means.append(model.pathLengthMean)
+            }
+        }
+        #expect(pathLengthSteps == (weight > 0 ? [0, 4, 8] : []))
+        if weight > 0 {
+            // From 0, each update moves 1% of the way to the batch's mean length.
+            #expect(means[0] > 0 && means[1] > means[0] && means[2] > means[1])
+        } else {
+            #expect(model.pathLengthMean == 0)
+        }
+    }
+
     /// `--variant 2` switches the networks at the preset's sizes; other values and `--pl-weight`
     /// without it are refused; the summary names the variant.
     @Test func variantOptionSwitchesTheNetworks() throws {
