@@ -11,7 +11,8 @@ given the Swift outputs, that those modules compute the same thing.
         --translations y.npy
 
 It reads RUN/config.json, builds the reference modules of ``run.family`` (scripts/reference/:
-adversarial.py, cyclegan.py, cogan.py, sagan.py, biggan.py, progan.py, stylegan.py) from ``model``, and loads each network prefix of the
+adversarial.py, cyclegan.py, cogan.py, sagan.py, biggan.py, progan.py, stylegan.py; stylegan's ``model.variant`` 2
+is StyleGAN2) from ``model``, and loads each network prefix of the
 checkpoint (the newest RUN/checkpoints/step-*.safetensors unless --checkpoint) with
 ``load_state_dict(strict=True)``: a missing, unexpected or misshaped tensor fails, as does a
 network prefix without a reference module or a reference module without its prefix. Prefixes
@@ -68,9 +69,10 @@ REFERENCES = {
     "progan": progan.build,
     "stylegan": stylegan.build,
 }
-# Checkpoint prefixes that hold no network: optimiser state, CycleGAN's pools of fakes and ProGAN's
-# growth (images shown, depth, alpha: read for the forward pass).
-NON_NETWORK_PREFIXES = {"optimizer_g", "optimizer_d", "pool_a", "pool_b", "progan"}
+# Checkpoint prefixes that hold no network: optimiser state, CycleGAN's pools of fakes, ProGAN's
+# growth (images shown, depth, alpha: read for the forward pass) and StyleGAN2's running mean path
+# length (``path_length.mean``).
+NON_NETWORK_PREFIXES = {"optimizer_g", "optimizer_d", "pool_a", "pool_b", "progan", "path_length"}
 # Bookkeeping kept beside a network's weights: the EMA's update count (``ExponentialMovingAverage``
 # saves the averaged model's state dict plus ``num_updates``, an I64 scalar).
 NON_WEIGHT_KEYS = {"ema": {"num_updates"}}

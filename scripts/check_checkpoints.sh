@@ -104,6 +104,10 @@ latent progan-colour32 progan "" --data fashion-mnist --preset colour32 --conver
 # 17 steps: R1 at steps 0 and 16, w_avg tracked; samples truncated in W below layer 4.
 latent stylegan stylegan "--truncation 0.7 --truncation-cutoff 4" --data fashion-mnist --steps 17 --batch-size 4
 latent stylegan-colour32 stylegan "" --data fashion-mnist --preset colour32 --convert-channels $small
+# StyleGAN2: 5 steps, path length at steps 0 and 4 (pl_mean saved, skipped by the checker), R1 at 0;
+# samples truncated in W below style 4.
+latent stylegan2 stylegan "--truncation 0.7 --truncation-cutoff 4" --data fashion-mnist --variant 2 --steps 5 --batch-size 4
+latent stylegan2-colour32 stylegan "" --data fashion-mnist --preset colour32 --convert-channels --variant 2 $small
 
 echo "$passed passed, $failed failed${failures:+: ${failures[*]}}"
 [ "$failed" -eq 0 ]

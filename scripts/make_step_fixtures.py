@@ -538,11 +538,109 @@ def stylegan_step(fx):
     fx.meta["crossovers"] = ",".join(str(c) for c in crossovers)
 
 
+def stylegan2_step(fx, seed=44):
+    """StyleGANModel.trainingStep for variant 2 (StyleGAN2) at step 0, an R1 step (interval 16) and a
+    path-length step (interval 4): D as in stylegan_step on the residual D; G's logistic loss plus
+    pl_weight x 4 x the path-length penalty on a second batch of N/2 (its styles, noise maps and
+    y ~ N(0, 1)/S drawn after G's batch), against pl_mean (init.path_length.mean) updated by 0.01; one
+    Adam step each, then w_avg. Every batch mixes styles (seed chosen so)."""
+    config = {"network": {"channels": 1, "bottomSide": 4, "levelChannels": [6, 5, 4], "latentDimension": 8,
+                          "mappingLayers": 2, "mappingLearningRateMultiplier": 0.01, "groupSize": 4},
+              "variant": 2, "r1Gamma": 10.0, "r1Interval": 16, "mixingProbability": 0.9, "averageWDecay": 0.995,
+              "generatorOptimizer": adam(1e-3, 0.0, 0.99), "discriminatorOptimizer": adam(1e-3, 0.0, 0.99),
+              "emaDecay": None, "pathLengthWeight": 2.0, "pathLengthInterval": 4, "pathLengthBatchShrink": 2,
+              "pathLengthDecay": 0.01}
+    step, batch = 0, 8
+    torch.manual_seed(8)
+    modules = stylegan.build(config)
+    g, d = modules["generator"].double(), modules["discriminator"].double()
+    with torch.no_grad():
+        for m in (g, d):
+            for name, p in m.named_parameters():
+                p.add_(torch.randn_like(p) * 0.2)
+        g.w_avg.normal_(0, 0.3)
+    pl_mean = 0.5
+    for prefix, m in (("generator", g), ("discriminator", d)):
+        for name, t in m.state_dict().items():
+            fx.add(f"init.{prefix}.{name}", t)
+    fx.add("init.path_length.mean", torch.tensor(pl_mean))
+    real = torch.rand(batch, 1, 16, 16, dtype=torch.float64) * 2 - 1
+    fx.add("real", real)
+    rng = SwiftRandom(seed)
+    nz, layers, side = config["network"]["latentDimension"], g.style_count, 16
+
+    def normal(count):
+        return torch.from_numpy(rng.normal(count).astype(np.float64))
+
+    crossovers = []
+
+    def styles(n):
+        w = g.mapping(normal(n * nz).view(n, nz))
+        if rng.uniform_double() < config["mixingProbability"]:
+            second = g.mapping(normal(n * nz).view(n, nz))
+            crossover = 1 + int(rng.uniform_double() * (layers - 1))
+            crossovers.append(crossover)
+            return [w if i < crossover else second for i in range(layers)], w
+        crossovers.append(None)
+        return [w] * layers, w
+
+    lr, betas = 1e-3, (0.0, 0.99)
+    with torch.no_grad():
+        fake = g.synthesize(styles(batch)[0], g.noise(batch, normal))
+    x = real.clone().requires_grad_(True)
+    real_scores, fake_scores = d(x), d(fake)
+    loss_d = F.softplus(fake_scores).mean() + F.softplus(-real_scores).mean()
+    grad, = torch.autograd.grad(real_scores.sum(), x, create_graph=True)
+    r1 = grad.reshape(batch, -1).pow(2).sum(1).mean()
+    loss_d = loss_d + config["r1Gamma"] / 2 * config["r1Interval"] * r1
+    d_params = dict(d.named_parameters())
+    found = torch.autograd.grad(loss_d, list(d_params.values()), allow_unused=True)
+    grads_d = {n: torch.zeros_like(p) if gr is None else gr for (n, p), gr in zip(d_params.items(), found)}
+    adam_step(d_params, grads_d, lr, betas)
+
+    mixed, w = styles(batch)
+    loss_g = F.softplus(-d(g.synthesize(mixed, g.noise(batch, normal)))).mean()
+    m = batch // config["pathLengthBatchShrink"]
+    pl_styles, _ = styles(m)
+    pl_noise = g.noise(m, normal)
+    y = normal(m * side * side).view(m, 1, side, side) / side
+    penalty, lengths, updated = stylegan.path_length_penalty(g, pl_styles, pl_noise, y, pl_mean,
+                                                             config["pathLengthDecay"])
+    loss_g = loss_g + config["pathLengthWeight"] * config["pathLengthInterval"] * penalty
+    g_params = dict(g.named_parameters())
+    grads_g = dict(zip(g_params, torch.autograd.grad(loss_g, list(g_params.values()))))
+    adam_step(g_params, grads_g, lr, betas)
+    with torch.no_grad():
+        mean = w.mean(0)
+        g.w_avg.copy_(mean + config["averageWDecay"] * (g.w_avg - mean))
+    assert all(c is not None for c in crossovers), f"seed {seed}: a batch did not mix ({crossovers})"
+
+    fx.add("loss_d", loss_d)
+    fx.add("loss_g", loss_g)
+    fx.add("r1", r1)
+    fx.add("pl", lengths.mean())
+    fx.add("pl_penalty", penalty)
+    fx.add("after.path_length.mean", updated)
+    for name, t in grads_d.items():
+        fx.add(f"grad.discriminator.{name}", t)
+    for name, t in grads_g.items():
+        fx.add(f"grad.generator.{name}", t)
+    for prefix, module in (("generator", g), ("discriminator", d)):
+        for name, t in module.state_dict().items():
+            fx.add(f"after.{prefix}.{name}", t)
+    fx.meta["config"] = json.dumps(config)
+    fx.meta["seed"] = str(seed)
+    fx.meta["step"] = str(step)
+    fx.meta["crossovers"] = ",".join(str(c) for c in crossovers)
+    print("stylegan2: loss_d", loss_d.item(), "loss_g", loss_g.item(), "r1", r1.item(), "penalty", penalty.item(),
+          "pl", lengths.tolist(), "crossovers", crossovers)
+
+
 def main():
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     for name, make in (("step_cogan", cogan_step), ("step_cyclegan", cyclegan_step), ("step_progan", progan_step),
-                       ("step_stylegan", stylegan_step),
+                       ("step_stylegan", stylegan_step), ("step_stylegan2", stylegan2_step),
                        ("step_adversarial", adversarial_steps), ("orthogonal", orthogonal)):
         fx = Fixture(name)
         make(fx)

@@ -19,6 +19,7 @@ import Testing
         "latent-dim": ["7"], "ema": ["0.95"], "clip": ["0.033"], "gp-weight": ["3.5"], "cycle-weight": ["4.5"],
         "identity-weight": ["0.25"], "pool-size": ["7"], "unconditional": [], "ortho": ["0.5"], "ema-start": ["77"],
         "width": ["8"], "phase-images": ["777"], "drift": ["0.002"], "r1-gamma": ["3"], "mixing": ["0.5"],
+        "variant": ["2"], "pl-weight": ["3"],
     ]
 
     /// The long option names `gan train --help` lists.

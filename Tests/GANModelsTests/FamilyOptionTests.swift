@@ -40,12 +40,15 @@ import Testing
                       "latent-dim": "7", "ema": "0.95", "clip": "0.033", "gp-weight": "3.5", "cycle-weight": "4.5",
                       "identity-weight": "0.25", "pool-size": "7", "unconditional": "", "ortho": "0.5", "ema-start": "77",
                       "width": "8", "phase-images": "777", "drift": "0.002",
-                      "r1-gamma": "2.5", "mixing": "0.3"]
+                      "r1-gamma": "2.5", "mixing": "0.3", "variant": "2", "pl-weight": "3"]
+        // Options that apply only beside another (StyleGAN2's path length needs --variant 2).
+        let companions = ["pl-weight": ["--variant", "2"]]
         for option in family.options {
-            let base = try Families.preset(family.defaultPreset(forToyData: false), of: family)
+            var base = try Families.preset(family.defaultPreset(forToyData: false), of: family)
+            if let companion = companions[option.name] { try base.apply(try FamilyOptionValues(arguments: companion, family: family)) }
             var changed = base
             let value = try #require(values[option.name], "no test value for --\(option.name)")
-            let arguments = option.valueName == nil ? ["--\(option.name)"] : ["--\(option.name)", value]
+            let arguments = (option.valueName == nil ? ["--\(option.name)"] : ["--\(option.name)", value]) + (companions[option.name] ?? [])
             try changed.apply(try FamilyOptionValues(arguments: arguments, family: family))
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys

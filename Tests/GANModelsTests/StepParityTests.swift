@@ -160,6 +160,15 @@ import Testing
         #expect(relativeError(Tensor(metrics["loss_g"]!), fixture["loss_g"]) <= 1e-4)
         #expect(relativeError(Tensor(try #require(metrics["r1"])), fixture["r1"]) <= 1e-4)
 
+        try compareStyleGANStep(fixture, model: model, received: received)
+    }
+
+    /// A StyleGAN step's gradients and weights after it (both variants). Layer 0's bias (variant 1)
+    /// meets the constant before an instance norm, which removes it while the LeakyReLU stays
+    /// linear: its gradient is round-off (PyTorch's 1e-16), which Adam's g / (|g| + ε) amplifies, so
+    /// only its smallness is compared. The mapping's stored weights are ~100 (N(0, 1/0.01²)):
+    /// compared relative to their size.
+    func compareStyleGANStep(_ fixture: Fixture, model: StyleGANModel, received: [ObjectIdentifier: [Tensor]]) throws {
         for (optimizer, prefix, module) in [(model.generatorOptimizer, "generator", model.generator as Module),
                                             (model.discriminatorOptimizer, "discriminator", model.discriminator as Module)] {
             let names = module.namedParameters().map(\.name)
@@ -169,10 +178,6 @@ import Testing
                 let error = relativeError(gradient, fixture["grad.\(prefix).\(name)"], scale: 0.01)
                 #expect(error <= 1e-4, "\(prefix).\(name): gradient relative error \(error)")
             }
-            // Layer 0's bias meets the constant before an instance norm, which removes it while the
-            // LeakyReLU stays linear: its gradient is round-off (PyTorch's 1e-16), which Adam's
-            // g / (|g| + ε) amplifies, so only its smallness is compared. The mapping's stored
-            // weights are ~100 (N(0, 1/0.01²)): compared relative to their size.
             let after = module.stateDict()
             for key in after.keys {
                 if let g = fixture.tensors["grad.\(prefix).\(key)"], g.abs().max().item < 1e-10 {
@@ -184,6 +189,38 @@ import Testing
                 #expect(difference <= 2e-6 * size, "\(prefix).\(key) after the step: max difference \(difference) (size \(size))")
             }
         }
+    }
+
+    /// StyleGAN2 (`--variant 2`) at step 0: R1 (×16) on the residual D, and a path-length step
+    /// (×4): G's loss plus 2 · 4 · the penalty on a batch of 4 whose styles, noise and `y` follow
+    /// G's batch in the step's RNG, against `pl_mean` 0.5, updated by 0.01. All three batches mix
+    /// (crossovers 5, 4, 2). Dropping the ×4 takes loss_g from 15.2 to 8.0 and moves G's gradients by
+    /// up to 82% of their size.
+    @Test func stylegan2StepMatchesPyTorch() throws {
+        let fixture = try Fixture("step_stylegan2")
+        let config = try JSONDecoder().decode(StyleGANConfig.self, from: Data(fixture.metadata["config"]!.utf8))
+        #expect(config.variant == 2 && config.pathLengthInterval == 4)
+        var rng = RandomGenerator(seed: 0)
+        let model = try #require(try config.makeModel(using: &rng) as? StyleGANModel)
+        try loadInitialWeights(fixture, into: model)
+        model.pathLengthMean = fixture["init.path_length.mean"].item
+        let step = Int(fixture.metadata["step"]!)!
+        #expect(model.isR1Step(step) && model.isPathLengthStep(step))
+        let context = StepContext(step: step, totalSteps: step + 1, measure: true,
+                                  rng: RandomGenerator(seed: UInt64(fixture.metadata["seed"]!)!),
+                                  source: FixedBatches([fixture["real"]]))
+        let (metrics, received) = try recordingStep(model, context: context)
+        #expect(fixture.metadata["crossovers"] == "5,4,2")
+        #expect(metrics["crossover"] == 4, "G's batch crossover")
+        for (key, name) in [("loss_d", "loss_d"), ("loss_g", "loss_g"), ("r1", "r1"), ("pl", "pl")] {
+            let value = try #require(metrics[key], "no \(key) in the metrics")
+            #expect(relativeError(Tensor(value), fixture[name]) <= 1e-4, "\(key)")
+        }
+        #expect(relativeError(Tensor(model.pathLengthMean), fixture["after.path_length.mean"]) <= 1e-5)
+        #expect(metrics["pl_mean"] == model.pathLengthMean)
+        let saved = model.stateDict()
+        #expect(saved["path_length.mean"]?.item == model.pathLengthMean)
+        try compareStyleGANStep(fixture, model: model, received: received)
     }
 
     /// GAN (minimax, MLP), DCGAN, CGAN (labels), WGAN (RMSprop, clipping, two critic steps) and

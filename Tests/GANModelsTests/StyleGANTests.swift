@@ -13,9 +13,10 @@ import Testing
     static let small = StyleGANNetworkSettings(channels: 1, bottomSide: 4, levelChannels: [6, 5, 4], latentDimension: 8,
                                                mappingLayers: 2)
 
-    static func model(mixing: Float = 0.9, seed: UInt64 = 1) throws -> StyleGANModel {
+    static func model(mixing: Float = 0.9, seed: UInt64 = 1, variant: Int = 1) throws -> StyleGANModel {
         var c = StyleGANConfig.grey28
         c.network = small
+        c.variant = variant
         c.mixingProbability = mixing
         var rng = RandomGenerator(seed: seed)
         return try #require(try c.makeModel(using: &rng) as? StyleGANModel)
@@ -67,8 +68,10 @@ import Testing
 
     /// As ψ goes 1 → 0 the per-pixel variance over 256 samples falls monotonically; at ψ = 0
     /// every sample is the mean-w image; with a cutoff the layers above it keep their variety.
-    @Test func truncationInWShrinksVarietyToTheMeanImage() throws {
-        let model = try Self.model()
+    /// Both variants (StyleGAN2's styles are indexed as StyleGAN's: two per level).
+    @Test(arguments: [1, 2])
+    func truncationInWShrinksVarietyToTheMeanImage(variant: Int) throws {
+        let model = try Self.model(variant: variant)
         var rng = RandomGenerator(seed: 4)
         Self.perturb(model.generator, using: &rng)
         model.generator.averageW.value = 0.3 * Tensor.randomNormal([8], using: &rng)
@@ -85,7 +88,7 @@ import Testing
         let mean = model.generate(z, options: GenerationOptions(useAverage: false, psi: 0))
         let g = model.generator
         let meanImage = withoutGradients {
-            g.synthesize(styles: Array(repeating: g.averageW.value.reshaped([1, 8]), count: 6), noise: g.zeroNoise(count: 1))
+            g.synthesize(styles: Array(repeating: g.averageW.value.reshaped([1, 8]), count: g.styleCount), noise: g.zeroNoise(count: 1))
         }
         #expect((mean - meanImage.broadcast(to: mean.shape)).abs().max().item <= 1e-5)
         let cut = model.generate(z, options: GenerationOptions(useAverage: false, psi: 0, truncationCutoff: 4))
@@ -95,12 +98,15 @@ import Testing
 
     /// `gan mix`: the levels split the synthesis resolutions into thirds, coarse first, and a
     /// mix takes exactly the chosen layers' styles from the source latent, the rest from the base.
-    @Test func styleLevelsAndMixedImages() throws {
-        let model = try Self.model()
+    @Test(arguments: [1, 2])
+    func styleLevelsAndMixedImages(variant: Int) throws {
+        let model = try Self.model(variant: variant)
         #expect(model.styleSides == [4, 4, 8, 8, 16, 16])
         #expect(StyleLevel.allCases.map { model.styleLayers(of: $0) } == [0..<2, 2..<4, 4..<6])
         var rng = RandomGenerator(seed: 9)
-        let colour = try #require(try StyleGANConfig.colour32.makeModel(using: &rng) as? StyleGANModel)
+        var colourConfig = StyleGANConfig.colour32
+        colourConfig.variant = variant
+        let colour = try #require(try colourConfig.makeModel(using: &rng) as? StyleGANModel)
         #expect(colour.styleSides == [4, 4, 8, 8, 16, 16, 32, 32])
         #expect(StyleLevel.allCases.map { colour.styleLayers(of: $0) } == [0..<4, 4..<6, 6..<8])
 
@@ -155,6 +161,6 @@ import Testing
         #expect(r1Steps == [0, 16])
         let average = model.generator.averageW.value
         #expect(average.abs().max().item > 0)
-        #expect(model.ema!.average.averageW.value.scalars == average.scalars)
+        #expect(model.averageGenerator!.averageW.value.scalars == average.scalars)
     }
 }

@@ -86,6 +86,13 @@ import Testing
             c.mixingProbability = 1
             c.emaDecay = 0.9
             return (c, tinyImages())
+        case "stylegan2":
+            // `stylegan --variant 2`: the path length runs every 4 steps, so the resumed run's
+            // first step (4) is a path-length (and R1) step that starts from the saved pl_mean.
+            let (c, data) = smallConfig("stylegan")
+            var v2 = c as! StyleGANConfig
+            v2.variant = 2
+            return (v2, data)
         default:
             return (smallDCGAN(), tinyImages())
         }
@@ -102,10 +109,13 @@ import Testing
 
     /// 2N steps in one go and N steps + resume for N more give bit-identical weights,
     /// optimiser state, EMA, pools, RNG and batcher positions — for every family.
-    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "cyclegan", "cogan", "sagan", "biggan", "progan", "stylegan"])
-    func resumeIsExact(family: String) throws {
+    /// (`stylegan2` is the stylegan family with `--variant 2`.)
+    @Test(arguments: ["gan", "dcgan", "cgan", "wgan", "wgan-gp", "cyclegan", "cogan", "sagan", "biggan", "progan", "stylegan",
+                      "stylegan2"])
+    func resumeIsExact(case name: String) throws {
         #expect(Families.all.count == 11, "a new family needs its case here")
-        let (config, data) = smallConfig(family)
+        let (config, data) = smallConfig(name)
+        let family = name == "stylegan2" ? "stylegan" : name
         let n = 4
         let a = temporaryRunFolder("resume-a"), b = temporaryRunFolder("resume-b")
         defer { try? FileManager.default.removeItem(at: a.url); try? FileManager.default.removeItem(at: b.url) }
@@ -142,6 +152,11 @@ import Testing
         if family == "stylegan" {
             #expect(x.keys.contains("generator.w_avg") && x.keys.contains("ema.w_avg"))
             #expect(x["generator.w_avg"]!.abs().max().item > 0)
+            #expect(x.keys.contains("path_length.mean") == (name == "stylegan2"))
+        }
+        if name == "stylegan2" {
+            #expect(x.keys.contains("generator.convs.0.noise.weight") && x.keys.contains("discriminator.blocks.0.skip.weight"))
+            #expect(x["path_length.mean"]!.item > 0)
         }
         if family == "sagan" {
             #expect(x.keys.contains("discriminator.embed.weight_u") && x.keys.contains("ema.bn.0.gain.weight"))

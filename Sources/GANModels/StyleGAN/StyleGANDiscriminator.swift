@@ -11,7 +11,7 @@ import GANTensor
 /// ```
 ///
 /// State-dict names: `from_rgb.weight` `[C_L, channels, 1, 1]`, `from_rgb.bias`, `blocks.K.…`.
-public final class StyleGANDiscriminator: Module {
+public final class StyleGANDiscriminator: Module, UnaryLayer {
     public let settings: StyleGANNetworkSettings
     public let fromRGB: EqualizedConv2d
     public let blocks: ModuleList<ProGANDiscriminatorBlock>

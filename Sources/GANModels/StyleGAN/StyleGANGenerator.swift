@@ -14,7 +14,7 @@ import GANTensor
 /// State-dict names: `mapping.K.weight`, `mapping.K.bias`, `const` `[1, C₀, b, b]`,
 /// `layers.K.…` (`StyleGANSynthesisLayer`), `to_rgb.weight` `[channels, C_L, 1, 1]`,
 /// `to_rgb.bias`, buffer `w_avg` `[nz]`.
-public final class StyleGANGenerator: Module {
+public final class StyleGANGenerator: Module, StyleSynthesisNetwork {
     public let settings: StyleGANNetworkSettings
     public let mapping: StyleGANMapping
     /// `[1, C₀, b, b]`, drawn N(0, 1) as rosinality's `ConstantInput` (the official code starts
@@ -80,19 +80,8 @@ public final class StyleGANGenerator: Module {
         return toRGB(h)
     }
 
-    /// `w_avg + ψ(w_i − w_avg)` for the layers below `cutoff` (all when `nil`), `w_i` for the
-    /// others; the styles as they are when `psi` is `nil`.
-    public func truncated(styles: [Tensor], psi: Float?, cutoff: Int? = nil) -> [Tensor] {
-        guard let psi else { return styles }
-        let average = averageW.value.reshaped([1, settings.latentDimension])
-        return styles.enumerated().map { i, w in i < (cutoff ?? styles.count) ? average + psi * (w - average) : w }
-    }
-
-    /// `z [N, nz]` → images `[N, channels, S, S]`, one `w` for every layer, noise from `rng`.
-    public func callAsFunction(_ z: Tensor, using rng: inout RandomGenerator) -> Tensor {
-        let w = mapping(z)
-        return synthesize(styles: Array(repeating: w, count: layers.count), noise: noise(count: z.shape[0], using: &rng))
-    }
+    /// One style per synthesis layer.
+    public var styleCount: Int { layers.count }
 
     override public func visitChildren(_ visitor: ModuleVisitor) {
         visitor.module("mapping", mapping)

@@ -23,18 +23,35 @@ import GANTensor
 /// mean of that batch's unmixed `w`, `w_avg ← w̄ + 0.995·(w_avg − w̄)`; truncation in W pulls
 /// towards it (`GenerationOptions.psi`). The EMA of G (decay 0.999) copies it at each update.
 ///
-/// Adam lr 1e-3, β (0, 0.99), ε 1e-8 for both; the mapping network's lr is 1e-3 × 0.01 through
-/// its equalised-learning-rate multiplier. Samples come from the EMA copy with the noise inputs
-/// off (zero noise), so `gan sample` is a function of `z` alone.
+/// **Variant 2** (StyleGAN2, Karras et al. 2019): `StyleGAN2Generator` against
+/// `StyleGAN2Discriminator`, the same losses, R1, mixing and `w_avg`, plus lazy **path-length
+/// regularisation** of G (§3.2) on steps ≡ 0 mod `k_pl` (4): after G's batch, a second batch of
+/// N / 2 (at least 1) draws, in this order, its styles as above, its noise maps and `y`
+/// `[N/2, channels, S, S]` ~ N(0, 1) / √(S²); G's loss gains `w_pl · k_pl · penalty` with
+/// `penalty` from `StyleGANRegularization.pathLength` against the running mean `pl_mean`, which
+/// then takes the updated value. rosinality and the official code take a separate Adam step for
+/// the regulariser; here it joins G's loss as R1 joins D's (one Adam step each per training step).
+/// `pl_mean` is the checkpoint part `path_length.` (`mean`, a scalar), so a resume is exact.
 ///
-/// Checkpoint parts: `generator.`, `discriminator.`, `optimizer_g.`, `optimizer_d.`, `ema.`.
+/// Adam lr 1e-3, β (0, 0.99), ε 1e-8 for both (rosinality's StyleGAN2 uses 2e-3 with the lazy
+/// regularisation's β and lr correction; kept at variant 1's here); the mapping network's lr is
+/// 1e-3 × 0.01 through its equalised-learning-rate multiplier. Samples come from the EMA copy with
+/// the noise inputs off (zero noise), so `gan sample` is a function of `z` alone.
+///
+/// Checkpoint parts: `generator.`, `discriminator.`, `optimizer_g.`, `optimizer_d.`, `ema.`, and
+/// for variant 2 `path_length.`.
 public final class StyleGANModel: StyleBasedModel {
     public let settings: StyleGANNetworkSettings
-    public let generator: StyleGANGenerator
-    public let discriminator: StyleGANDiscriminator
+    /// 1 (StyleGAN) or 2 (StyleGAN2).
+    public let variant: Int
+    /// `StyleGANGenerator` (variant 1) or `StyleGAN2Generator` (variant 2).
+    public let generator: any StyleSynthesisNetwork
+    /// `StyleGANDiscriminator` (variant 1) or `StyleGAN2Discriminator` (variant 2).
+    public let discriminator: any UnaryLayer
     public let generatorOptimizer: Optimizer
     public let discriminatorOptimizer: Optimizer
-    public let ema: ExponentialMovingAverage<StyleGANGenerator>?
+    /// The average of `generator` (its `average` has the generator's type: see `averageGenerator`).
+    public let ema: ExponentialMovingAverage<Module>?
     /// γ of R1.
     public let r1Gamma: Float
     /// R1 runs on steps that are multiples of this.
@@ -43,20 +60,45 @@ public final class StyleGANModel: StyleBasedModel {
     public let mixingProbability: Float
     /// The decay of `w_avg`.
     public let averageWDecay: Float
+    /// Variant 2: the path-length penalty's weight (0 for variant 1 or when off).
+    public let pathLengthWeight: Float
+    /// Variant 2: the penalty runs on steps that are multiples of this, scaled by it.
+    public let pathLengthInterval: Int
+    /// Variant 2: the penalty's batch is the step's divided by this.
+    public let pathLengthBatchShrink: Int
+    /// Variant 2: the decay of `pathLengthMean`.
+    public let pathLengthDecay: Float
+    /// Variant 2: `pl_mean`, the running mean of the path lengths (0 at the start).
+    public var pathLengthMean: Float = 0
 
     public init(config: StyleGANConfig, using rng: inout RandomGenerator) {
         settings = config.network
-        let g = StyleGANGenerator(settings: settings, using: &rng), d = StyleGANDiscriminator(settings: settings, using: &rng)
+        variant = config.variant
+        let g: any StyleSynthesisNetwork, d: any UnaryLayer
+        if config.variant == 2 {
+            g = StyleGAN2Generator(settings: settings, using: &rng)
+            d = StyleGAN2Discriminator(settings: settings, using: &rng)
+        } else {
+            g = StyleGANGenerator(settings: settings, using: &rng)
+            d = StyleGANDiscriminator(settings: settings, using: &rng)
+        }
         generator = g
         discriminator = d
         generatorOptimizer = config.generatorOptimizer.make(g.parameters())
         discriminatorOptimizer = config.discriminatorOptimizer.make(d.parameters())
-        ema = config.emaDecay.map { ExponentialMovingAverage(model: g, decay: $0) }
+        ema = config.emaDecay.map { ExponentialMovingAverage<Module>(model: g, decay: $0) }
         r1Gamma = config.r1Gamma
         r1Interval = config.r1Interval
         mixingProbability = config.mixingProbability
         averageWDecay = config.averageWDecay
+        pathLengthWeight = config.variant == 2 ? config.pathLengthWeight : 0
+        pathLengthInterval = config.pathLengthInterval
+        pathLengthBatchShrink = config.pathLengthBatchShrink
+        pathLengthDecay = config.pathLengthDecay
     }
+
+    /// The EMA copy of the generator, when there is one.
+    public var averageGenerator: (any StyleSynthesisNetwork)? { ema.map { $0.average as! any StyleSynthesisNetwork } }
 
     public var networks: [(name: String, module: Module)] {
         [("generator", generator), ("discriminator", discriminator)]
@@ -70,6 +112,22 @@ public final class StyleGANModel: StyleBasedModel {
         [.network("generator", generator), .network("discriminator", discriminator),
          .optimizer("optimizer_g", generatorOptimizer), .optimizer("optimizer_d", discriminatorOptimizer)]
             + (ema.map { [.average("ema", $0)] } ?? [])
+            + (variant == 2 ? [pathLengthPart] : [])
+    }
+
+    /// `path_length.mean`: `pl_mean`, a float32 scalar.
+    private var pathLengthPart: StatePart {
+        StatePart(prefix: "path_length", save: {
+            var state = StateDict()
+            state["mean"] = Tensor(self.pathLengthMean)
+            return state
+        }, check: { state, source in
+            guard state.keys == ["mean"], let mean = state["mean"], mean.count == 1, mean.item.isFinite else {
+                throw ModelError.checkpoint("\(source): path_length. must hold one finite scalar 'mean', got \(state.keys)")
+            }
+        }, load: { state, _ in
+            self.pathLengthMean = state["mean"]!.item
+        })
     }
 
     public var latentDimension: Int { settings.latentDimension }
@@ -84,7 +142,7 @@ public final class StyleGANModel: StyleBasedModel {
     /// One batch's styles (one `[N, nz]` per layer, mixed or not) and unmixed `w`, drawn as the
     /// type's description says; the mapping runs in the graph.
     func drawStyles(count n: Int, using rng: inout RandomGenerator) -> (styles: [Tensor], w: Tensor, crossover: Int?) {
-        let layers = settings.styleLayers
+        let layers = generator.styleCount
         let w = generator.mapping(latents(count: n, using: &rng))
         guard rng.nextUniformDouble() < Double(mixingProbability), layers > 1 else {
             return (Array(repeating: w, count: layers), w, nil)
@@ -96,6 +154,9 @@ public final class StyleGANModel: StyleBasedModel {
 
     /// Whether step `step` adds R1.
     public func isR1Step(_ step: Int) -> Bool { r1Gamma > 0 && step % r1Interval == 0 }
+
+    /// Whether step `step` adds the path-length penalty (variant 2).
+    public func isPathLengthStep(_ step: Int) -> Bool { pathLengthWeight > 0 && step % pathLengthInterval == 0 }
 
     public func trainingStep(_ context: StepContext) throws -> StepMetrics {
         var metrics = StepMetrics()
@@ -112,8 +173,7 @@ public final class StyleGANModel: StyleBasedModel {
         var lossD = fakeScores.softplus().mean() + (-realScores).softplus().mean()
         var r1: Tensor?
         if r1Step {
-            let gradient = gradients(of: realScores.sum(), wrt: [real], createGraph: true)[0]
-            let penalty = gradient.reshaped([n, -1]).square().sum(axis: 1).mean()
+            let penalty = StyleGANRegularization.r1(realScores: realScores, real: real)
             lossD = lossD + (r1Gamma / 2 * Float(r1Interval)) * penalty
             r1 = penalty
         }
@@ -123,7 +183,21 @@ public final class StyleGANModel: StyleBasedModel {
 
         let (styles, w, crossover) = drawStyles(count: n, using: &context.rng)
         let image = generator.synthesize(styles: styles, noise: generator.noise(count: n, using: &context.rng))
-        let lossG = (-discriminator(image)).softplus().mean()
+        var lossG = (-discriminator(image)).softplus().mean()
+        var pathLengths: Tensor?
+        if isPathLengthStep(context.step) {
+            let m = Swift.max(1, n / pathLengthBatchShrink)
+            let (plStyles, _, _) = drawStyles(count: m, using: &context.rng)
+            let plNoise = generator.noise(count: m, using: &context.rng)
+            let s = settings.imageSize
+            let direction = Tensor.randomNormal([m, settings.channels, s, s], using: &context.rng) / Float(s)
+            let (penalty, lengths, mean) = StyleGANRegularization.pathLength(
+                generator: generator, styles: plStyles, noise: plNoise, direction: direction,
+                mean: pathLengthMean, decay: pathLengthDecay)
+            lossG = lossG + (pathLengthWeight * Float(pathLengthInterval)) * penalty
+            pathLengthMean = mean
+            pathLengths = lengths
+        }
         metrics.loss("loss_g", try context.finiteValue(of: lossG, "the generator's loss"), label: "G")
         let gGrads = gradients(of: lossG, wrt: generator.parameters().map(\.value))
         context.apply(gGrads, to: generatorOptimizer)
@@ -137,6 +211,10 @@ public final class StyleGANModel: StyleBasedModel {
             metrics.measure("d_real", realScores.mean().item, label: "D(x)")
             metrics.measure("d_fake", fakeScores.mean().item, label: "D(G(z))")
             if let r1 { metrics.measure("r1", r1.item, label: "R1") }
+            if let pathLengths {
+                metrics.measure("pl", pathLengths.mean().item, label: "pl")
+                metrics.measure("pl_mean", pathLengthMean, label: "pl_mean")
+            }
             metrics.measure("crossover", Float(crossover ?? 0), label: "mix")
             metrics.measure("grad_norm_d", gradientNorm(dGrads), label: "|∇D|")
             metrics.measure("grad_norm_g", gradientNorm(gGrads), label: "|∇G|")
@@ -148,7 +226,7 @@ public final class StyleGANModel: StyleBasedModel {
     /// Samples from the EMA copy when there is one, zero noise, truncated in W when
     /// `options.psi` is set (below `options.truncationCutoff` layers when set).
     public func generate(_ z: Tensor, options: GenerationOptions) -> Tensor {
-        synthesize(styles: Array(repeating: mapped(z, options: options), count: settings.styleLayers), options: options)
+        synthesize(styles: Array(repeating: mapped(z, options: options), count: generator.styleCount), options: options)
     }
 
     /// 64 samples, 8 to a row.
@@ -158,11 +236,13 @@ public final class StyleGANModel: StyleBasedModel {
 
     // MARK: - Styles
 
-    public var styleSides: [Int] { (0..<settings.styleLayers).map { settings.side(layer: $0) } }
+    /// Two styles per resolution in both variants (StyleGAN2's ToRGB of a level shares the
+    /// style of the next level's first conv).
+    public var styleSides: [Int] { (0..<generator.styleCount).map { settings.side(layer: $0) } }
 
     /// The network samples come from: the EMA copy when there is one and `options` asks for it.
-    private func samplingNetwork(_ options: GenerationOptions) -> StyleGANGenerator {
-        (options.useAverage ? ema?.average : nil) ?? generator
+    private func samplingNetwork(_ options: GenerationOptions) -> any StyleSynthesisNetwork {
+        (options.useAverage ? averageGenerator : nil) ?? generator
     }
 
     public func mapped(_ z: Tensor, options: GenerationOptions) -> Tensor {

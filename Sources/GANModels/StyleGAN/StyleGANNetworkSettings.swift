@@ -13,6 +13,8 @@ import GANTensor
 ///   to_rgb:   EqualizedConv 1×1 (C_L → channels), gain 1, linear output
 /// D: ProGAN's discriminator blocks at full size (`StyleGANDiscriminator`).
 /// ```
+/// Variant 2 (StyleGAN2) builds `StyleGAN2Generator` and `StyleGAN2Discriminator` at the same
+/// sides, maps and mapping network.
 ///
 /// What differs from the paper, and why: the paper maps with 8 layers of 512 and synthesises
 /// from 512 maps at 4×4; on two CPU cores the presets use a mapping of 4 × 128 (a 128-d `z` and
@@ -62,7 +64,8 @@ public struct StyleGANNetworkSettings: Codable, Equatable, Sendable {
     public var imageSize: Int { bottomSide << levels }
     /// One image, `[channels, S, S]`.
     public var imageShape: [Int] { [channels, imageSize, imageSize] }
-    /// Synthesis layers, each with its own style and noise: two per level.
+    /// Style inputs, two per level: StyleGAN's synthesis layers (each with its noise map too);
+    /// StyleGAN2's convolutions and skip outputs (`StyleGAN2Generator`).
     public var styleLayers: Int { 2 * levelChannels.count }
     /// The side of synthesis layer `i`.
     public func side(layer i: Int) -> Int { bottomSide << (i / 2) }
