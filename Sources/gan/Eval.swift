@@ -98,11 +98,15 @@ struct Eval: ParsableCommand {
     @Flag(help: "Neither read nor write the reference cache.")
     var noCache = false
 
+    @Flag(help: "With --run: sample the trained generator instead of its exponential moving average.")
+    var noEma = false
+
     func validate() throws {
         guard (runPath == nil) != (samples == nil) else {
             throw ValidationError("give either --run DIR or --samples FILE.npy|folder:DIR (exactly one)")
         }
         if checkpoint != nil && runPath == nil { throw ValidationError("--checkpoint needs --run") }
+        if noEma && runPath == nil { throw ValidationError("--no-ema needs --run") }
         if let count, count <= 0 { throw ValidationError("--count must be positive, got \(count)") }
         if let referenceCount, referenceCount <= 1 { throw ValidationError("--reference-count must be at least 2, got \(referenceCount)") }
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
@@ -135,16 +139,21 @@ struct Eval: ParsableCommand {
                         + "trains on \(trained.run.data) with \(model.classCount) classes")
                 }
             }
+            if noEma && !model.keepsAverage {
+                throw ModelError.run("--no-ema: \(trained.folder.url.path) keeps no moving average of G (its samples already come from the trained generator)")
+            }
             let n = count ?? 10_000
             let z = model.latents(count: n, seed: seed)
             images = EvaluationImages.generated(
                 name: "\(trained.run.family) \(trained.folder.url.path) step \(trained.step)", count: n,
                 imageShape: model.dataShape, classCount: model.classCount
             ) { range, labels in
-                model.generate(z.slice(axis: 0, start: range.lowerBound, end: range.upperBound), labels: labels)
+                model.generate(z.slice(axis: 0, start: range.lowerBound, end: range.upperBound),
+                               options: GenerationOptions(labels: labels, useAverage: !noEma))
             }
             source = ["kind": "run", "run": trained.folder.url.path, "checkpoint": trained.checkpoint.path,
                       "step": trained.step, "family": trained.run.family, "latent_seed": seed,
+                      "generator": model.keepsAverage && !noEma ? "moving average" : "trained",
                       "class_count": model.classCount]
             defaultReference = (trained.run.data, EvaluationSetup.hasTestSplit(trained.run.data) ? .test : .train)
         } else {

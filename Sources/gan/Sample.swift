@@ -8,8 +8,8 @@ struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw samples from a trained run.",
         discussion: """
-        Uses the run's newest readable checkpoint (the EMA generator when the run keeps one). Images are
-        written as a grid; toy points as a scatter plot over the mixture's modes.
+        Uses the run's newest readable checkpoint (the EMA generator when the run keeps one; --no-ema for the
+        trained one). Images are written as a grid; toy points as a scatter plot over the mixture's modes.
 
         Class grid: a conditional run (cgan, sagan, biggan) without --class draws sample i of class
         i mod K, K images per row, so every column is one class (0 on the left) and every row one
@@ -57,6 +57,9 @@ struct Sample: ParsableCommand {
 
     @Option(help: "A checkpoint file to use instead of the newest.", transform: FileIO.expandingTilde)
     var checkpoint: String?
+
+    @Flag(help: "Sample the trained generator instead of its exponential moving average (runs that keep one).")
+    var noEma = false
 
     @Option(help: "Also write the latents [N, D] as a .npy file.", transform: FileIO.expandingTilde)
     var saveLatents: String?
@@ -110,6 +113,9 @@ struct Sample: ParsableCommand {
         let trained = try TrainedRun(path: runPath, checkpoint: checkpoint)
         let model = try trained.latentModel(for: "sample")
         try checkTruncation(for: model, family: trained.run.family)
+        if noEma && !model.keepsAverage {
+            throw ValidationError("--no-ema: \(runPath) keeps no moving average of G (its samples already come from the trained generator)")
+        }
         var labels: [Int]?
         if let classIndex {
             guard model.classCount > 0 else {
@@ -147,6 +153,7 @@ struct Sample: ParsableCommand {
               + (truncation.map { model.truncatesInW ? ", truncated in W at ψ \($0)" + (truncationCutoff.map { " below layer \($0)" } ?? "")
                                                       : ", latents truncated at \($0)" } ?? "")
               + (domains > 1 ? " in each of \(model.domainNames.joined(separator: " and ")), side by side" : "")
+              + (noEma ? " of the trained generator (not its moving average)" : "")
               + " from \(trained.checkpoint.path) (step \(trained.step))")
         if let toy, samples.rank == 2 {
             print("mode coverage: \(ModeCoverage(points: samples, mixture: toy))")
@@ -168,7 +175,7 @@ struct Sample: ParsableCommand {
 
     /// The generation options: ψ and the cutoff for a model that truncates in W.
     func options(for model: any LatentModel, truncation: Float?, labels: [Int]?, domain: Int = 0) -> GenerationOptions {
-        GenerationOptions(labels: labels, domain: domain, psi: model.truncatesInW ? truncation : nil,
+        GenerationOptions(labels: labels, domain: domain, useAverage: !noEma, psi: model.truncatesInW ? truncation : nil,
                           truncationCutoff: model.truncatesInW ? truncationCutoff : nil)
     }
 

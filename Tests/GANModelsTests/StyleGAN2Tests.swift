@@ -165,12 +165,14 @@ import Testing
          "emaDecay": 0.999}
         """
         let decoded = try JSONDecoder().decode(StyleGANConfig.self, from: Data(old.utf8))
-        #expect(decoded == StyleGANConfig.grey28)
+        var expected = StyleGANConfig.grey28
+        (expected.emaDecay, expected.emaHalfLifeImages) = (0.999, nil)   // the fixed decay runs of then kept
+        #expect(decoded == expected)
         #expect(decoded.variant == 1 && decoded.pathLengthWeight == 2 && decoded.pathLengthInterval == 4)
         var two = StyleGANConfig.colour32
         two.variant = 2
         two.pathLengthWeight = 1.5
-        two.emaDecay = nil
+        two.emaHalfLifeImages = nil
         #expect(try JSONDecoder().decode(StyleGANConfig.self, from: JSONEncoder().encode(two)) == two)
         let family = try StyleGANFamily.decodeConfiguration(from: JSONEncoder().encode(two))
         #expect(family as? StyleGANConfig == two)

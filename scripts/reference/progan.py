@@ -5,7 +5,7 @@ The modules have the same state_dict names and layouts as the Swift ``ProGANGene
 ``network`` is the JSON encoding of the Swift ``ProGANNetworkSettings``::
 
     {"network": {"channels": 1, "bottomSide": 7, "levelChannels": [96, 48, 24],
-                 "latentDimension": 128, "groupSize": 4}, "phaseImages": 60000, "emaDecay": 0.999, ...}
+                 "latentDimension": 128, "groupSize": 4}, "phaseImages": 60000, "emaHalfLifeImages": 10000, ...}
 
 Layers (C_k = levelChannels[k], side b 2^k at level k; every weight equalised, rosinality's
 EqualLinear / EqualConv2d: stored N(0, 1), scaled by gain / sqrt(fan_in) at run time; LReLU 0.2)::
@@ -27,7 +27,7 @@ growth is its checkpoint's ``progan.depth`` and ``progan.alpha`` (``sample`` up-
 full side, as ``gan sample`` does).
 
 ``build(model_config)`` returns the modules a run's checkpoint holds under its prefixes
-(``generator``, ``discriminator`` and, with an ``emaDecay``, ``ema``).
+(``generator``, ``discriminator`` and, with an ``emaDecay`` or ``emaHalfLifeImages``, ``ema``).
 """
 import copy
 import math
@@ -193,6 +193,6 @@ def build(model_config):
     s = model_config["network"]
     generator = ProGANGenerator(s)
     modules = {"generator": generator, "discriminator": ProGANDiscriminator(s)}
-    if model_config.get("emaDecay") is not None:
+    if model_config.get("emaDecay") is not None or model_config.get("emaHalfLifeImages") is not None:
         modules["ema"] = copy.deepcopy(generator)
     return modules

@@ -5,7 +5,7 @@ The modules have the same state_dict names and layouts as the Swift ``StyleGANGe
 ``network`` is the JSON encoding of the Swift ``StyleGANNetworkSettings``::
 
     {"network": {"channels": 1, "bottomSide": 7, "levelChannels": [96, 48, 24], "latentDimension": 128,
-                 "mappingLayers": 4, "mappingLearningRateMultiplier": 0.01, "groupSize": 4}, "emaDecay": 0.999, ...}
+                 "mappingLayers": 4, "mappingLearningRateMultiplier": 0.01, "groupSize": 4}, "emaHalfLifeImages": 10000, ...}
 
 Layers (C_k = levelChannels[k]; every weight equalised as rosinality's EqualLinear / EqualConv2d:
 stored N(0, 1/lr_mul^2), scaled by gain / sqrt(fan_in) * lr_mul at run time, bias * lr_mul; LReLU 0.2)::
@@ -37,7 +37,7 @@ LReLU 0.2, x sqrt2)::
 
 ``forward(z)`` samples as ``gan sample``: one w per layer, optional truncation ``psi`` below ``cutoff``,
 noise inputs off (zeros). ``build(model_config)`` returns the modules a run's checkpoint holds under
-its prefixes (``generator``, ``discriminator`` and, with an ``emaDecay``, ``ema``).
+its prefixes (``generator``, ``discriminator`` and, with an ``emaDecay`` or ``emaHalfLifeImages``, ``ema``).
 """
 import copy
 import math
@@ -324,6 +324,6 @@ def build(model_config):
     else:
         generator, discriminator = StyleGANGenerator(s), StyleGANDiscriminator(s)
     modules = {"generator": generator, "discriminator": discriminator}
-    if model_config.get("emaDecay") is not None:
+    if model_config.get("emaDecay") is not None or model_config.get("emaHalfLifeImages") is not None:
         modules["ema"] = copy.deepcopy(generator)
     return modules

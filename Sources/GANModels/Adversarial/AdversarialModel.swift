@@ -12,6 +12,7 @@ public final class AdversarialModel: LatentModel {
     public let discriminatorOptimizer: Optimizer
     /// An exponential moving average of the generator's weights, used for sampling when present.
     public let ema: ExponentialMovingAverage<Module>?
+    public var keepsAverage: Bool { ema != nil }
     public let objective: Objective
     /// The first step (0-based) whose EMA update averages; before it the EMA copies G (BigGAN's
     /// `ema_start`). 0: averaging from the start.

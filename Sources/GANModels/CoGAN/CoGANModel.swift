@@ -21,6 +21,7 @@ public final class CoGANModel: LatentModel {
     public let discriminatorOptimizer: Optimizer
     /// An average of both generators (sharing kept: it copies the one module).
     public let ema: ExponentialMovingAverage<CoGANGenerators>?
+    public var keepsAverage: Bool { ema != nil }
     public let loss: AdversarialLoss
 
     public init(config: CoGANConfig, using rng: inout RandomGenerator) {

@@ -13,7 +13,7 @@ import GANTensor
 /// at the growth `(d, α)` of the images shown before the step: the real batch is average-pooled
 /// to side `b·2^d` and, in a transition, faded like G's output,
 /// `α·x + (1 − α)·upsample(avgpool(x))` (the official `process_reals`). Adam lr 1e-3, β (0, 0.99),
-/// ε 1e-8; an EMA of G (decay 0.999) draws the samples.
+/// ε 1e-8; an EMA of G (half-life 10k images, `EMASchedule`) draws the samples.
 ///
 /// **Blocks not in use get no gradient.** Only the parameters the output at `(d, α)` depends on
 /// reach the optimisers (`parameters(at:)`); the others' Adam moments and step counts stay
@@ -34,6 +34,9 @@ public final class ProGANModel: LatentModel {
     public let generatorOptimizer: Optimizer
     public let discriminatorOptimizer: Optimizer
     public let ema: ExponentialMovingAverage<ProGANGenerator>?
+    public var keepsAverage: Bool { ema != nil }
+    /// How fast the EMA follows G.
+    let emaSchedule: EMASchedule
     /// λ of the gradient penalty.
     public let gradientPenaltyWeight: Float
     /// ε_drift, the weight of `E[D(x)²]`.
@@ -49,7 +52,8 @@ public final class ProGANModel: LatentModel {
         discriminator = d
         generatorOptimizer = config.generatorOptimizer.make(g.parameters())
         discriminatorOptimizer = config.discriminatorOptimizer.make(d.parameters())
-        ema = config.emaDecay.map { ExponentialMovingAverage(model: g, decay: $0) }
+        emaSchedule = config.emaSchedule
+        ema = emaSchedule.isOn ? ExponentialMovingAverage(model: g, decay: emaSchedule.decay(batch: 1)) : nil
         gradientPenaltyWeight = config.gradientPenaltyWeight
         driftWeight = config.driftWeight
     }
@@ -117,7 +121,7 @@ public final class ProGANModel: LatentModel {
         let gParameters = generator.parameters(at: growth)
         let gGrads = gradients(of: lossG, wrt: gParameters.map(\.value))
         context.apply(Self.placed(gGrads, of: gParameters, in: generatorOptimizer), to: generatorOptimizer)
-        ema?.update()
+        ema?.update(decay: emaSchedule.decay(batch: n))
 
         imagesShown = before + n
         if let level = schedule.levelFinished(after: before, upTo: imagesShown) {

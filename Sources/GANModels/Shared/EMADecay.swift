@@ -1,7 +1,55 @@
+import Foundation
+
 /// Refuses an EMA decay outside [0, 1] (an edited config.json) with the reason, before
 /// `ExponentialMovingAverage`'s initialiser would stop the process.
 func checkEMADecay(_ decay: Float?) throws {
     if let decay, !(decay >= 0 && decay <= 1) {
         throw ModelError.invalidOption("the EMA decay must be in [0, 1], got \(decay)")
     }
+}
+
+/// G's moving average as ProGAN's and StyleGAN's official code set it: by a half-life in images
+/// shown (`G_smoothing_kimg` = 10, 10,000 images), so the average forgets at the same pace at any
+/// batch size — after a batch of `n` images, `β = 0.5^(n / halfLife)` (0.99557 at batch 64; the
+/// paper's 0.999 was per step at batch 16). A fixed per-step decay (`--ema`, and config.json files
+/// written before the half-life) takes precedence when set.
+struct EMASchedule {
+    var fixedDecay: Float?
+    var halfLifeImages: Int?
+
+    /// Whether G has a moving average at all.
+    var isOn: Bool { fixedDecay != nil || halfLifeImages != nil }
+
+    /// The decay of the update after a batch of `batch` images.
+    func decay(batch: Int) -> Float {
+        if let fixedDecay { return fixedDecay }
+        return Float(pow(0.5, Double(batch) / Double(halfLifeImages ?? 1)))
+    }
+
+    func check() throws {
+        try checkEMADecay(fixedDecay)
+        if let halfLifeImages, halfLifeImages <= 0 {
+            throw ModelError.invalidOption("the EMA half-life must be a positive number of images, got \(halfLifeImages)")
+        }
+    }
+
+    var summary: String {
+        fixedDecay.map { "decay \($0) per step" } ?? halfLifeImages.map { "half-life \($0) images (decay 0.5^(batch/\($0)))" } ?? "off"
+    }
+
+    /// Applies `--ema DECAY` (a fixed decay) or `--ema-images N` (a half-life), not both.
+    static func apply(_ options: FamilyOptionValues, fixedDecay: inout Float?, halfLifeImages: inout Int?) throws {
+        let decay = try options.emaDecay()
+        let images = try options.int("ema-images", "a positive number of images", { $0 > 0 })
+        if decay != nil && images != nil {
+            throw ModelError.invalidOption("--ema sets a fixed decay and --ema-images a half-life: give one")
+        }
+        if let decay { (fixedDecay, halfLifeImages) = (decay, nil) }
+        if let images { (fixedDecay, halfLifeImages) = (nil, images) }
+    }
+
+    static let options = [
+        FamilyOption("ema", "DECAY", "a fixed per-step decay of G's moving average instead of the half-life"),
+        FamilyOption("ema-images", "N", "half-life of G's moving average in images shown (default 10000); samples use it"),
+    ]
 }

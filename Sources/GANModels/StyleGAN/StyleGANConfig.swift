@@ -5,7 +5,7 @@ import GANTensor
 /// StyleGAN (Karras et al. 2018): a mapping network and a style-based synthesis network against
 /// ProGAN's discriminator at full size; non-saturating logistic loss, lazy R1 (γ, every 16
 /// steps), style mixing (0.9), a tracked mean `w` for truncation, Adam lr 1e-3 β (0, 0.99), an
-/// EMA of G (0.999) for samples (see `StyleGANModel` for the step). Variant 2 is StyleGAN2
+/// EMA of G with a half-life of 10k images for samples (see `StyleGANModel` for the step). Variant 2 is StyleGAN2
 /// (Karras et al. 2019) at the same sizes: `StyleGAN2Generator`, `StyleGAN2Discriminator` and
 /// lazy path-length regularisation of G (weight 2, every 4 steps ×4, half batch, decay 0.01).
 ///
@@ -26,8 +26,11 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
     public var averageWDecay: Float
     public var generatorOptimizer: OptimizerSettings
     public var discriminatorOptimizer: OptimizerSettings
-    /// Decay of G's exponential moving average (`nil`: none; samples then come from G).
+    /// A fixed per-step decay of G's exponential moving average (runs before the half-life
+    /// kept 0.999 here); with `emaHalfLifeImages` `nil` too, G has none and samples come from G.
     public var emaDecay: Float?
+    /// The moving average's half-life in images shown (see `EMASchedule`).
+    public var emaHalfLifeImages: Int?
     /// Variant 2: the weight of the path-length penalty (0: off).
     public var pathLengthWeight: Float = 2
     /// Variant 2: the penalty runs every this many steps, scaled by it (lazy regularisation).
@@ -38,7 +41,8 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
     public var pathLengthDecay: Float = 0.01
 
     init(network: StyleGANNetworkSettings, r1Gamma: Float, r1Interval: Int, mixingProbability: Float, averageWDecay: Float,
-         generatorOptimizer: OptimizerSettings, discriminatorOptimizer: OptimizerSettings, emaDecay: Float?) {
+         generatorOptimizer: OptimizerSettings, discriminatorOptimizer: OptimizerSettings, emaDecay: Float?,
+         emaHalfLifeImages: Int?) {
         self.network = network
         self.r1Gamma = r1Gamma
         self.r1Interval = r1Interval
@@ -47,6 +51,7 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
         self.generatorOptimizer = generatorOptimizer
         self.discriminatorOptimizer = discriminatorOptimizer
         self.emaDecay = emaDecay
+        self.emaHalfLifeImages = emaHalfLifeImages
     }
 
     /// Decodes a config, the variant-2 fields optional (absent: variant 1 and the defaults).
@@ -61,6 +66,7 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
         generatorOptimizer = try c.decode(OptimizerSettings.self, forKey: .generatorOptimizer)
         discriminatorOptimizer = try c.decode(OptimizerSettings.self, forKey: .discriminatorOptimizer)
         emaDecay = try c.decodeIfPresent(Float.self, forKey: .emaDecay)
+        emaHalfLifeImages = try c.decodeIfPresent(Int.self, forKey: .emaHalfLifeImages)
         pathLengthWeight = try c.decodeIfPresent(Float.self, forKey: .pathLengthWeight) ?? 2
         pathLengthInterval = try c.decodeIfPresent(Int.self, forKey: .pathLengthInterval) ?? 4
         pathLengthBatchShrink = try c.decodeIfPresent(Int.self, forKey: .pathLengthBatchShrink) ?? 2
@@ -70,8 +76,10 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
     static func make(_ network: StyleGANNetworkSettings, r1Gamma: Float) -> StyleGANConfig {
         StyleGANConfig(network: network, r1Gamma: r1Gamma, r1Interval: 16, mixingProbability: 0.9, averageWDecay: 0.995,
                        generatorOptimizer: .adam(1e-3, 0, 0.99), discriminatorOptimizer: .adam(1e-3, 0, 0.99),
-                       emaDecay: 0.999)
+                       emaDecay: nil, emaHalfLifeImages: 10_000)
     }
+
+    var emaSchedule: EMASchedule { EMASchedule(fixedDecay: emaDecay, halfLifeImages: emaHalfLifeImages) }
 
     /// γ 10 as the official configuration for small, low-variety sets (the paper's CelebA-HQ
     /// and FFHQ use 10 too; LSUN 100).
@@ -84,8 +92,7 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
          FamilyOption("r1-gamma", "γ", "the R1 penalty's weight γ on reals, applied every 16 steps ×16 (default 10; 0: off)"),
          FamilyOption("mixing", "P", "the probability of style mixing per batch (default 0.9)")]
         + FamilyOption.learningRates
-        + [.latentDimension,
-           FamilyOption("ema", "DECAY", "decay of G's exponential moving average (default 0.999); samples use it")]
+        + [.latentDimension] + EMASchedule.options
 
     public mutating func apply(_ options: FamilyOptionValues) throws {
         if let v = try options.int("variant", "1 (StyleGAN) or 2 (StyleGAN2)", { $0 == 1 || $0 == 2 }) { variant = v }
@@ -99,7 +106,7 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
         if let gamma = try options.float("r1-gamma", "a non-negative number", { $0 >= 0 }) { r1Gamma = gamma }
         if let p = try options.float("mixing", "a probability in [0, 1]", { $0 >= 0 && $0 <= 1 }) { mixingProbability = p }
         if let n = try options.latentDimension() { network.latentDimension = n }
-        if let decay = try options.emaDecay() { emaDecay = decay }
+        try EMASchedule.apply(options, fixedDecay: &emaDecay, halfLifeImages: &emaHalfLifeImages)
     }
 
     public var dataRequirements: DataRequirements {
@@ -114,7 +121,7 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
 
     public func makeModel(using rng: inout RandomGenerator) throws -> any TrainableModel {
         try network.validate()
-        try checkEMADecay(emaDecay)
+        try emaSchedule.check()
         guard variant == 1 || variant == 2 else {
             throw ModelError.invalidOption("stylegan's variant must be 1 (StyleGAN) or 2 (StyleGAN2), got \(variant)")
         }
@@ -138,6 +145,6 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
                 ? "path length: weight \(pathLengthWeight) every \(pathLengthInterval) steps (×\(pathLengthInterval)) on batch / \(pathLengthBatchShrink), pl_mean decay \(pathLengthDecay)"
                 : "path length: off"] : [])
             + ["optimisers: G \(generatorOptimizer.summary) (mapping ×\(network.mappingLearningRateMultiplier)), D \(discriminatorOptimizer.summary)"]
-            + (emaDecay.map { ["EMA of G: decay \($0)"] } ?? [])
+            + (emaSchedule.isOn ? ["EMA of G: \(emaSchedule.summary)"] : [])
     }
 }

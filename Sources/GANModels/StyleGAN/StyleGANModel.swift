@@ -21,7 +21,7 @@ import GANTensor
 ///
 /// **`w_avg`** (G's buffer, in the checkpoint with G): after each G step it moves towards the
 /// mean of that batch's unmixed `w`, `w_avg ← w̄ + 0.995·(w_avg − w̄)`; truncation in W pulls
-/// towards it (`GenerationOptions.psi`). The EMA of G (decay 0.999) copies it at each update.
+/// towards it (`GenerationOptions.psi`). The EMA of G (half-life 10k images, `EMASchedule`) copies it at each update.
 ///
 /// **Variant 2** (StyleGAN2, Karras et al. 2019): `StyleGAN2Generator` against
 /// `StyleGAN2Discriminator`, the same losses, R1, mixing and `w_avg`, plus lazy **path-length
@@ -52,6 +52,9 @@ public final class StyleGANModel: StyleBasedModel {
     public let discriminatorOptimizer: Optimizer
     /// The average of `generator` (its `average` has the generator's type: see `averageGenerator`).
     public let ema: ExponentialMovingAverage<Module>?
+    public var keepsAverage: Bool { ema != nil }
+    /// How fast the EMA follows G.
+    let emaSchedule: EMASchedule
     /// γ of R1.
     public let r1Gamma: Float
     /// R1 runs on steps that are multiples of this.
@@ -86,7 +89,8 @@ public final class StyleGANModel: StyleBasedModel {
         discriminator = d
         generatorOptimizer = config.generatorOptimizer.make(g.parameters())
         discriminatorOptimizer = config.discriminatorOptimizer.make(d.parameters())
-        ema = config.emaDecay.map { ExponentialMovingAverage<Module>(model: g, decay: $0) }
+        emaSchedule = config.emaSchedule
+        ema = emaSchedule.isOn ? ExponentialMovingAverage<Module>(model: g, decay: emaSchedule.decay(batch: 1)) : nil
         r1Gamma = config.r1Gamma
         r1Interval = config.r1Interval
         mixingProbability = config.mixingProbability
@@ -205,7 +209,7 @@ public final class StyleGANModel: StyleBasedModel {
             let mean = w.detach().mean(axes: [0])
             generator.averageW.value = mean + averageWDecay * (generator.averageW.value - mean)
         }
-        ema?.update()
+        ema?.update(decay: emaSchedule.decay(batch: n))
 
         if context.measure {
             metrics.measure("d_real", realScores.mean().item, label: "D(x)")

@@ -18,6 +18,9 @@ public protocol LatentModel: TrainableModel {
     /// Whether truncation pulls an intermediate latent `w` towards its mean (StyleGAN:
     /// `GenerationOptions.psi`) rather than redrawing large entries of `z` (`truncatedLatents`).
     var truncatesInW: Bool { get }
+    /// Whether it keeps an exponential moving average of G (samples use it unless
+    /// `GenerationOptions.useAverage` is false).
+    var keepsAverage: Bool { get }
 }
 
 /// How to generate: the class of each sample, the domain, the averaged or the trained weights,

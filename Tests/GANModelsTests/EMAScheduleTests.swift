@@ -1,0 +1,58 @@
+import Foundation
+import GANData
+import GANLayers
+import GANTensor
+import GANTestSupport
+import Testing
+@testable import GANModels
+
+/// ProGAN's and StyleGAN's moving average of G by a half-life in images shown: the decay a step
+/// applies, the options, and config.json files written with a fixed decay.
+@Suite struct EMAScheduleTests {
+    @Test func decayFollowsTheBatch() throws {
+        let schedule = EMASchedule(fixedDecay: nil, halfLifeImages: 10_000)
+        #expect(abs(schedule.decay(batch: 64) - 0.995573) < 1e-6)
+        #expect(abs(pow(schedule.decay(batch: 16), 625) - 0.5) < 1e-5, "625 batches of 16 are one half-life")
+        #expect(EMASchedule(fixedDecay: 0.999, halfLifeImages: 10_000).decay(batch: 64) == 0.999)
+        #expect(throws: ModelError.self) { try EMASchedule(fixedDecay: nil, halfLifeImages: 0).check() }
+    }
+
+    /// One ProGAN step at batch 4 moves the average by 1 − 0.5^(4/N) of the way to G.
+    @Test func proganStepUsesTheHalfLife() throws {
+        var config = ProGANTests.config(phaseImages: 8)
+        config.emaHalfLifeImages = 20
+        var rng = RandomGenerator(seed: 3)
+        let model = try #require(try config.makeModel(using: &rng) as? ProGANModel)
+        let before = Dictionary(uniqueKeysWithValues: model.generator.namedParameters().map { ($0.0, $0.1.value) })
+        let real = Tensor.randomUniform([4, 1, 16, 16], using: &rng) * 2 - 1
+        _ = try model.trainingStep(StepContext(step: 0, totalSteps: 1, measure: false, rng: rng,
+                                               source: StepParityTests.FixedBatches([real])))
+        let beta = Float(pow(0.5, 4.0 / 20))
+        let average = Dictionary(uniqueKeysWithValues: try #require(model.ema).average.namedParameters().map { ($0.0, $0.1.value) })
+        var moved = 0
+        for (name, p) in model.generator.namedParameters() {
+            let expected = beta * before[name]! + (1 - beta) * p.value
+            #expect(relativeError(average[name]!, expected) <= 1e-5, "\(name)")
+            if (p.value - before[name]!).abs().max().item > 0 { moved += 1 }
+        }
+        #expect(moved > 0)
+    }
+
+    @Test func optionsAndOldConfigs() throws {
+        var config = StyleGANConfig.grey28
+        #expect(config.emaDecay == nil && config.emaHalfLifeImages == 10_000)
+        try config.apply(try FamilyOptionValues(arguments: ["--ema", "0.99"], family: StyleGANFamily.self))
+        #expect(config.emaDecay == 0.99 && config.emaHalfLifeImages == nil)
+        try config.apply(try FamilyOptionValues(arguments: ["--ema-images", "5000"], family: StyleGANFamily.self))
+        #expect(config.emaDecay == nil && config.emaHalfLifeImages == 5000)
+        #expect(throws: ModelError.self) {
+            try config.apply(try FamilyOptionValues(arguments: ["--ema", "0.99", "--ema-images", "5000"], family: StyleGANFamily.self))
+        }
+        // A config.json written before the half-life keeps its fixed decay, so it resumes as it trained.
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(ProGANConfig.grey28)) as! [String: Any]
+        old["emaHalfLifeImages"] = nil
+        old["emaDecay"] = 0.999
+        let decoded = try JSONDecoder().decode(ProGANConfig.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(decoded.emaDecay == 0.999 && decoded.emaHalfLifeImages == nil && decoded.emaSchedule.decay(batch: 64) == 0.999)
+    }
+}
