@@ -57,6 +57,9 @@ struct Interpolate: ParsableCommand {
     @Option(help: "GIF: frame time in hundredths of a second.")
     var delay: Int = 12
 
+    @Flag(help: "Use the trained generator instead of its exponential moving average.")
+    var noEma = false
+
     func validate() throws {
         guard frames >= 2 else { throw ValidationError("--frames must be at least 2") }
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
@@ -81,13 +84,16 @@ struct Interpolate: ParsableCommand {
         } else if classIndex != nil {
             throw ValidationError("--class needs a conditional run (cgan)")
         }
+        if noEma && !model.keepsAverage {
+            throw ValidationError("--no-ema: \(runPath) keeps no moving average of G")
+        }
         let a = model.latents(count: 1, seed: fromSeed), b = model.latents(count: 1, seed: toSeed)
         let mode = self.mode ?? (space == .z ? .both : .linear)
         let modes: [Interpolation] = mode == .both ? [.linear, .spherical] : [mode == .linear ? .linear : .spherical]
         let rows: [Tensor]  // [frames, C, H, W] each
         switch space {
         case .z:
-            rows = modes.map { model.generate($0.path(from: a, to: b, frames: frames), labels: labels) }
+            rows = modes.map { model.generate($0.path(from: a, to: b, frames: frames), options: GenerationOptions(labels: labels, useAverage: !noEma)) }
         case .w:
             guard let style = model as? any StyleBasedModel else {
                 throw ValidationError("--space w needs a style-based run (stylegan), which maps z to w; \(runPath) is a \(trained.run.family) run")
@@ -95,7 +101,7 @@ struct Interpolate: ParsableCommand {
             guard mode == .linear else {
                 throw ValidationError("--space w walks in a straight line: W is not Gaussian, so --mode \(mode.rawValue) does not apply")
             }
-            let options = GenerationOptions()
+            let options = GenerationOptions(useAverage: !noEma)
             let path = Interpolation.linear.path(from: style.mapped(a, options: options), to: style.mapped(b, options: options), frames: frames)
             rows = [style.synthesize(styles: Array(repeating: path, count: style.styleSides.count), options: options)]
         }

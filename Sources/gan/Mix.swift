@@ -46,6 +46,9 @@ struct Mix: ParsableCommand {
     @Option(help: "A checkpoint file to use instead of the newest.", transform: FileIO.expandingTilde)
     var checkpoint: String?
 
+    @Flag(help: "Use the trained generator instead of its exponential moving average.")
+    var noEma = false
+
     func validate() throws {
         _ = try parseSeeds(rowSeeds, option: "--row-seeds")
         _ = try parseSeeds(colSeeds, option: "--col-seeds")
@@ -72,7 +75,10 @@ struct Mix: ParsableCommand {
                 + "\(runPath) is a \(trained.run.family) run")
         }
         let rows = try parseSeeds(rowSeeds, option: "--row-seeds"), columns = try parseSeeds(colSeeds, option: "--col-seeds")
-        let options = GenerationOptions(psi: truncation)
+        if noEma && !model.keepsAverage {
+            throw ValidationError("--no-ema: \(runPath) keeps no moving average of G")
+        }
+        let options = GenerationOptions(useAverage: !noEma, psi: truncation)
         let w = { (seeds: [UInt64]) in
             model.mapped(Tensor.concatenate(seeds.map { model.latents(count: 1, seed: $0) }, axis: 0), options: options)
         }
