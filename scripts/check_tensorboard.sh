@@ -11,7 +11,12 @@
 set -euo pipefail
 gan=$(realpath "${1:-.build/release/gan}")
 scripts=$(cd "$(dirname "$0")" && pwd)
-work=${2:-$(mktemp -d)}
+if [ -n "${2:-}" ]; then
+    work=$2
+else
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+fi
 mkdir -p "$work/runs"
 cd "$work/runs"
 

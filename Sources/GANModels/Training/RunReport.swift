@@ -155,7 +155,8 @@ public enum RunReport {
         var (x0, x1) = (all.map(\.0).min()!, all.map(\.0).max()!)
         var (y0, y1) = (all.map(\.1).min()!, all.map(\.1).max()!)
         if x1 == x0 { x0 -= 1; x1 += 1 }
-        if y1 == y0 { y0 -= 1; y1 += 1 }
+        // A constant line (a learning rate) sits mid-chart on a scale of its own size.
+        if y1 == y0 { let d = y0 == 0 ? 1 : Swift.abs(y0) / 2; y0 -= d; y1 += d }
         let pad = (y1 - y0) * 0.05
         y0 -= pad; y1 += pad
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (width - left - right) }
