@@ -7,7 +7,7 @@ every run folder under LOGDIR with the steps of its metrics.jsonl.
 Each run folder LOGDIR/NAME (one with a tensorboard/ folder) must appear as the run
 `NAME/tensorboard` in /data/runs, with `loss/D` among /data/plugin/scalars/tags, and
 /data/plugin/scalars/scalars?run=NAME/tensorboard&tag=loss/D must give the steps and float32
-values of metrics.jsonl's `loss_d`. TensorBoard uses its default loader (the Rust data server
+values of metrics.jsonl's `loss_d`; the images and text plugins must list `samples` and `config`. TensorBoard uses its default loader (the Rust data server
 when installed), which does not purge on SessionLog.START: the files alone must hold each step
 once. Prints what the API returned; exits 1 on a mismatch.
 """
@@ -59,6 +59,11 @@ def main():
             query = urllib.parse.urlencode({"run": run, "tag": "loss/D"})
             points = get(port, f"/data/plugin/scalars/scalars?{query}")
             print(f"GET /data/plugin/scalars/scalars?{query} -> {len(points)} points, first {points[:2]}, last {points[-1:]}")
+            images = get(port, "/data/plugin/images/tags").get(run, {})
+            texts = get(port, "/data/plugin/text/tags").get(run, [])
+            print(f"GET /data/plugin/images/tags [{run}] -> {sorted(images)};  /data/plugin/text/tags [{run}] -> {sorted(texts)}")
+            if "samples" not in images or "config" not in texts:
+                problems.append(f"{run}: the samples images or the config text are not shown")
             lines = [json.loads(l) for l in open(os.path.join(logdir, run.split("/")[0], "metrics.jsonl"))]
             expected = [(m["step"], m["loss_d"]) for m in lines if "loss_d" in m]
             got = [(p[1], p[2]) for p in points]

@@ -62,7 +62,7 @@ public final class TensorBoardWriter {
         // when started within the same second.
         let newest = earlier.compactMap { TensorBoardWriter.timestamp(of: $0) }.max() ?? 0
         let time = Swift.max(Int(Date().timeIntervalSince1970), newest + 1)
-        let name = "events.out.tfevents.\(time).\(ProcessInfo.processInfo.hostName).\(ProcessInfo.processInfo.processIdentifier).0"
+        let name = "events.out.tfevents.\(time).\(TensorBoardWriter.hostName()).\(ProcessInfo.processInfo.processIdentifier).0"
         fileURL = folder.appendingPathComponent(name)
         guard manager.createFile(atPath: fileURL.path, contents: nil), let handle = try? FileHandle(forWritingTo: fileURL) else {
             throw ModelError.run("\(fileURL.path): cannot create the TensorBoard event file")
@@ -214,6 +214,15 @@ public final class TensorBoardWriter {
     /// The seconds field of `events.out.tfevents.SECONDS.HOST.PID.N`.
     static func timestamp(of file: URL) -> Int? {
         Int(file.lastPathComponent.dropFirst("events.out.tfevents.".count).prefix { $0.isNumber })
+    }
+
+    /// The machine's name, as PyTorch puts it in event file names (`gethostname`, which never
+    /// waits on DNS as `ProcessInfo.hostName` may); a slash would make it a path.
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(cString: buffer).map { $0 == "/" ? "_" : $0 }
+        return name.isEmpty ? "localhost" : String(name)
     }
 
     /// Width, height and TensorBoard colorspace of a PNG, from its IHDR chunk.
