@@ -16,12 +16,15 @@ struct Train: ParsableCommand {
         abstract: "Train a GAN family on a data set, into a run folder.",
         discussion: """
         The run folder holds config.json (everything that shapes the run), checkpoints/,
-        samples/step-NNNNNN.png (from fixed latents) and metrics.jsonl. Ctrl-C, SIGTERM and
-        SIGHUP finish the step, write a checkpoint and stop; --resume continues exactly there.
+        samples/step-NNNNNN.png (from fixed latents), metrics.jsonl and tensorboard/ (event files:
+        `tensorboard --logdir runs` shows every run's scalars, sample grids and config). Ctrl-C,
+        SIGTERM and SIGHUP finish the step, write a checkpoint and stop; --resume continues
+        exactly there.
 
         On --resume, what shapes the training (data, seed, batch size, preset, family options,
         learning-rate decay) comes from config.json and cannot change; output options
-        (--sample-every, --checkpoint-every, --log-every, --keep-checkpoints, --eval-*) and a
+        (--sample-every, --checkpoint-every, --log-every, --keep-checkpoints, --eval-*,
+        --no-tensorboard) and a
         larger --steps or --epochs total are applied and saved.
 
         Examples:
@@ -107,6 +110,9 @@ struct Train: ParsableCommand {
 
     @Option(help: "With --eval-every: the feature network, classifier or inception (default: classifier for 1×28×28 data, else inception).")
     var evalFeatures: String?
+
+    @Flag(help: "Write no TensorBoard event files (default: RUN/tensorboard/, the values of metrics.jsonl, the sample grids and the config).")
+    var noTensorboard = false
 
     func validate() throws {
         // One rule for every option: applied, or refused here with the reason.
@@ -209,6 +215,7 @@ struct Train: ParsableCommand {
             if let checkpointEvery { run.checkpointEvery = checkpointEvery }
             if let logEvery { run.logEvery = logEvery }
             if let keepCheckpoints { run.keepCheckpoints = keepCheckpoints }
+            if noTensorboard { run.tensorboard = false }
             run.evaluation = try evaluationSettings(saved: saved.run.evaluation)
             settings = run
             config = saved.model
@@ -249,7 +256,8 @@ struct Train: ParsableCommand {
                                    batchSize: batchSize ?? family.defaultBatchSize ?? (isToy ? 256 : 64), steps: steps ?? 0,
                                    logEvery: logEvery ?? 50, sampleEvery: sampleEvery ?? 0,
                                    checkpointEvery: checkpointEvery ?? 0, keepCheckpoints: keepCheckpoints ?? 3,
-                                   schedule: schedule, evaluation: try evaluationSettings(saved: nil))
+                                   schedule: schedule, evaluation: try evaluationSettings(saved: nil),
+                                   tensorboard: !noTensorboard)
             for spec in settings.dataSpecs {
                 try checkShape(of: spec, for: config.dataRequirements, preset: presetName, seed: settings.seed,
                                reporter: reporter)
@@ -304,6 +312,9 @@ struct Train: ParsableCommand {
         reporter.line("  every \(run.logEvery) steps a log line, every \(run.sampleEvery) a sample grid, "
                       + "every \(run.checkpointEvery) a checkpoint (keeping "
                       + (run.keepCheckpoints == 0 ? "all" : "\(run.keepCheckpoints)") + ")")
+        if run.tensorboard {
+            reporter.line("  TensorBoard: tensorboard --logdir \(folder.tensorboardURL.path)")
+        }
         if let evaluation {
             trainer.evaluation = evaluation.hook
             reporter.line("  " + evaluation.summary)

@@ -12,6 +12,7 @@ import Testing
         "batch-size": ["16"], "seed": ["5"], "sample-every": ["7"], "checkpoint-every": ["1"], "log-every": ["1"],
         "keep-checkpoints": ["5"], "data-b": ["toy:grid25"], "lr-decay": ["none"], "lr-decay-start": ["0.25"],
         "eval-every": ["2"], "eval-metrics": ["kid"], "eval-count": ["8"], "eval-features": ["classifier"],
+        "no-tensorboard": [],
         // Where and how: checked by their own tests.
         "out": nil, "resume": nil, "version": nil, "help": nil,
         // Family options: gan's change its config; the others' are refused naming their families.

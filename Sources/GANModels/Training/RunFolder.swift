@@ -15,6 +15,7 @@ private struct RunFile<Model: Encodable>: Encodable {
 /// checkpoints/step-00001000.safetensors, checkpoints/latest
 /// samples/step-001000.png        from fixed latents
 /// metrics.jsonl                  one JSON object per logged step
+/// tensorboard/events.out.tfevents.*   the same scalars, the sample grids and the config, for TensorBoard
 /// ```
 public struct RunFolder {
     public let url: URL
@@ -22,6 +23,7 @@ public struct RunFolder {
     public var checkpointsURL: URL { url.appendingPathComponent("checkpoints", isDirectory: true) }
     public var samplesURL: URL { url.appendingPathComponent("samples", isDirectory: true) }
     public var metricsURL: URL { url.appendingPathComponent("metrics.jsonl") }
+    public var tensorboardURL: URL { url.appendingPathComponent("tensorboard", isDirectory: true) }
 
     public init(path: String) {
         url = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL

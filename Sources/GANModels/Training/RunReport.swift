@@ -4,13 +4,13 @@ import Foundation
 /// metrics as inline SVG line charts, the sample grids as a timeline of embedded PNGs, and the
 /// config.
 public enum RunReport {
-    /// Writes `report.html` into the run folder and returns its path.
+    /// Writes the page to `url` (default: `report.html` in the run folder) and returns its path.
     @discardableResult
-    public static func write(_ folder: RunFolder) throws -> URL {
+    public static func write(_ folder: RunFolder, to url: URL? = nil) throws -> URL {
         guard folder.exists else {
             throw ModelError.run("\(folder.url.path): not a run folder (no config.json)")
         }
-        let url = folder.url.appendingPathComponent("report.html")
+        let url = url ?? folder.url.appendingPathComponent("report.html")
         do {
             try Data(html(folder).utf8).write(to: url, options: .atomic)
         } catch {
@@ -36,7 +36,8 @@ public enum RunReport {
         // Every numeric series a family logged: the known ones grouped, losses, D outputs and
         // gradient norms by prefix, anything else on a chart of its own.
         let labels = ["loss_d": "D loss", "loss_g": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))",
-                      "gp_norm": "‖∇D(x̂)‖", "grad_norm_d": "|∇D|", "grad_norm_g": "|∇G|", "images_per_second": "images/s"]
+                      "gp_norm": "‖∇D(x̂)‖", "grad_norm_d": "|∇D|", "grad_norm_g": "|∇G|", "images_per_second": "images/s",
+                      "lr_g": "G lr", "lr_d": "D lr"]
         var keys: [String] = []
         for m in metrics where m["eval"] == nil {
             for (key, value) in m where value is NSNumber && !keys.contains(key) && !["step", "epoch", "elapsed_s"].contains(key) {
@@ -52,6 +53,7 @@ public enum RunReport {
             ("Critic gradient norm at interpolates (WGAN-GP; target 1)", named(prefixed("gp_norm"))),
             ("Weight-gradient norms", named(prefixed("grad_norm"))),
             ("Throughput (images/s)", named(["images_per_second"])),
+            ("Learning rates", named(prefixed("lr_"))),
         ]
         let charted = Set(groups.flatMap { $0.1.map(\.0) })
         groups += keys.filter { !charted.contains($0) }.map { ($0, named([$0])) }
@@ -153,12 +155,13 @@ public enum RunReport {
         var (x0, x1) = (all.map(\.0).min()!, all.map(\.0).max()!)
         var (y0, y1) = (all.map(\.1).min()!, all.map(\.1).max()!)
         if x1 == x0 { x0 -= 1; x1 += 1 }
-        if y1 == y0 { y0 -= 1; y1 += 1 }
+        // A constant line (a learning rate) sits mid-chart on a scale of its own size.
+        if y1 == y0 { let d = y0 == 0 ? 1 : Swift.abs(y0) / 2; y0 -= d; y1 += d }
         let pad = (y1 - y0) * 0.05
         y0 -= pad; y1 += pad
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (width - left - right) }
         func py(_ y: Double) -> Double { top + (1 - (y - y0) / (y1 - y0)) * (height - top - bottom) }
-        let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
+        let colours = RunReport.colours
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-size=\"11\" font-family=\"sans-serif\">"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\" stroke=\"#ccc\"/>"
         svg += "<text x=\"\(left)\" y=\"17\" font-size=\"13\" font-weight=\"bold\">\(escape(title))</text>"
@@ -183,6 +186,9 @@ public enum RunReport {
         }
         return svg + "</svg>"
     }
+
+    /// Line colours, in order (a comparison gives run i colour i).
+    static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
     static func f(_ v: Double) -> String { String(format: "%.1f", v) }
     static func tick(_ v: Double) -> String {

@@ -26,11 +26,14 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var schedule: LearningRateSchedule
     /// Evaluation during training (`--eval-every`); `nil`: none. Absent from older run folders.
     public var evaluation: RunEvaluation?
+    /// Whether the run writes TensorBoard event files into `tensorboard/` (`--no-tensorboard`:
+    /// false). Saved only when false; absent (older run folders): true.
+    public var tensorboard: Bool
 
     public init(family: String, preset: String, data: DataSpec, dataB: DataSpec? = nil, seed: UInt64 = 0,
                 batchSize: Int = 64, steps: Int = 1000, logEvery: Int = 50, sampleEvery: Int = 250,
                 checkpointEvery: Int = 250, keepCheckpoints: Int = 3, schedule: LearningRateSchedule = .constant,
-                evaluation: RunEvaluation? = nil) {
+                evaluation: RunEvaluation? = nil, tensorboard: Bool = true) {
         self.family = family
         self.preset = preset
         self.data = data
@@ -44,6 +47,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
         self.keepCheckpoints = keepCheckpoints
         self.schedule = schedule
         self.evaluation = evaluation
+        self.tensorboard = tensorboard
     }
 
     /// The data specs, one per domain.
@@ -69,7 +73,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
     // `learningRateDecayStart`, as run folders have always had it.
     private enum CodingKeys: String, CodingKey {
         case family, preset, data, dataB, seed, batchSize, steps, logEvery, sampleEvery, checkpointEvery,
-             keepCheckpoints, learningRateDecay, learningRateDecayStart, evaluation
+             keepCheckpoints, learningRateDecay, learningRateDecayStart, evaluation, tensorboard
     }
 
     public init(from decoder: Decoder) throws {
@@ -86,6 +90,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
         checkpointEvery = try c.decode(Int.self, forKey: .checkpointEvery)
         keepCheckpoints = try c.decode(Int.self, forKey: .keepCheckpoints)
         evaluation = try c.decodeIfPresent(RunEvaluation.self, forKey: .evaluation)
+        tensorboard = try c.decodeIfPresent(Bool.self, forKey: .tensorboard) ?? true
         switch try c.decodeIfPresent(String.self, forKey: .learningRateDecay) {
         case nil, "none":
             schedule = .constant
@@ -115,5 +120,6 @@ public struct RunSettings: Codable, Equatable, Sendable {
             if start > 0 { try c.encode(start, forKey: .learningRateDecayStart) }
         }
         try c.encodeIfPresent(evaluation, forKey: .evaluation)
+        if !tensorboard { try c.encode(false, forKey: .tensorboard) }
     }
 }

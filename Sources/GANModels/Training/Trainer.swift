@@ -9,7 +9,9 @@ import GANTensor
 /// `metrics.jsonl` (emptied when a run starts from step 0), the learning-rate schedule over all optimisers, sample pictures every
 /// `sampleEvery` steps, checkpoints every `checkpointEvery` steps and at the end, exact resume,
 /// a stop on a non-finite loss and a clean stop when asked (Ctrl-C); `evaluation`, when set,
-/// logs FID and the like every K steps.
+/// logs FID and the like every K steps. Unless `run.tensorboard` is false, the same values, the
+/// sample grids and the config also go to TensorBoard event files (`TensorBoardWriter`),
+/// flushed at each checkpoint and when `train` returns.
 ///
 /// ```swift
 /// let trainer = try Trainer(run: settings, model: config, datasets: [data], folder: folder)
@@ -44,6 +46,8 @@ public final class Trainer {
     /// The toy mixture, when training on one (for scatter plots).
     let toy: ToyMixture?
     private var lastCheckpoint: (url: URL, step: Int)?
+    /// The event files of the current `train` call; `nil` when off, or after a write failed.
+    private var tensorboard: TensorBoardWriter?
     /// Steps after the start of `train` at which the first line is logged when `logEvery` is
     /// larger: measuring changes no number of the step, so an extra line is free.
     public static let firstLogStep = 5
@@ -115,6 +119,7 @@ public final class Trainer {
     public func saveCheckpoint() throws -> URL {
         let url = try Checkpoints.write(model: model, state: state, in: folder, keep: run.keepCheckpoints)
         lastCheckpoint = (url, step)
+        withTensorBoard { try $0.flush() }
         return url
     }
 
@@ -128,6 +133,25 @@ public final class Trainer {
         case let .points(points, labels):
             try SampleWriter.write(points, to: path, toy: toy, labels: labels)
         }
+        if name == nil { logSamples(path) }
+    }
+
+    /// The sample grid at `path` (the PNG bytes just written) as TensorBoard's image at this step.
+    private func logSamples(_ path: String) {
+        guard tensorboard != nil, let png = FileManager.default.contents(atPath: path) else { return }
+        withTensorBoard { $0.add(png: [UInt8](png), step: step) }
+    }
+
+    /// Runs `body` on the event writer; a failure is reported once and turns TensorBoard off
+    /// for the rest of the call (metrics.jsonl and the checkpoints go on).
+    private func withTensorBoard(_ body: (TensorBoardWriter) throws -> Void) {
+        guard let writer = tensorboard else { return }
+        do {
+            try body(writer)
+        } catch {
+            reporter.line("warning: TensorBoard events are no longer written: \(error)")
+            tensorboard = nil
+        }
     }
 
     /// Trains until `run.steps` steps are done or `shouldStop` returns true.
@@ -138,7 +162,22 @@ public final class Trainer {
         let startStep = step
         // Lines of an attempt that never wrote a checkpoint would make the charts run backwards.
         if step == 0 { folder.clearMetrics() }
-        if step == 0 && folder.sampleFiles().isEmpty { try writeSamples() }
+        if run.tensorboard {
+            do {
+                let config = String(decoding: try RunFolder.encode(run: run, model: modelConfig), as: UTF8.self)
+                tensorboard = try TensorBoardWriter(folder: folder.tensorboardURL, startStep: step, config: config)
+            } catch {
+                reporter.line("warning: no TensorBoard events for this run: \(error)")
+            }
+        }
+        defer {
+            withTensorBoard { try $0.close() }
+            tensorboard = nil
+        }
+        if step == 0 {
+            // A restart from step 0 that kept its first grid still shows it in TensorBoard.
+            if folder.sampleFiles().isEmpty { try writeSamples() } else { logSamples(folder.samplePath(step: 0)) }
+        }
         var window = LogWindow()
         let started = Date()
         var lastStatus = ""
@@ -213,6 +252,7 @@ public final class Trainer {
             reporter.line("warning: evaluation at step \(step) failed: \(error)")
         }
         folder.appendMetrics(line)
+        withTensorBoard { $0.add(metrics: line, step: step) }
     }
 
     /// One log line; `elapsed` seconds for `stepsDone` steps since `train` began give the ETA.
@@ -229,9 +269,18 @@ public final class Trainer {
             values[value.key] = Double(value.value)
             text += "  \(value.label) " + String(format: "%.3g", value.value)
         }
+        // The rates this step used (`optimizer_g` → `lr_g`), for schedules.
+        for (name, optimizer) in model.optimizers {
+            let short = name.hasPrefix("optimizer_") ? String(name.dropFirst("optimizer_".count)) : name
+            values["lr_" + short] = Double(optimizer.learningRate)
+        }
         text += String(format: "  %.0f img/s", window.rate)
             + "  elapsed \(ProgressReporter.clock(elapsed))  ETA \(ProgressReporter.clock(eta))"
         folder.appendMetrics(values)
+        withTensorBoard { writer in
+            writer.add(metrics: values, step: step)
+            try writer.flushIfDue()
+        }
         reporter.line(text)
     }
 }
