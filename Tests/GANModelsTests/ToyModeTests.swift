@@ -46,5 +46,8 @@ import Testing
     }
 
     static let ganSteps = 3000
-    static let gpSteps = 2000
+    /// 2000 steps reached 80.5% within 3σ against the 80% bar, too thin a margin for a change of
+    /// numerics; 3000 reach 84.1% (`gan train wgan-gp --data toy:ring8 --batch-size 256
+    /// --steps 3000 --seed 0 --lr-decay linear`, then `gan sample --count 1000`).
+    static let gpSteps = 3000
 }
