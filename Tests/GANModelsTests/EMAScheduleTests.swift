@@ -9,18 +9,24 @@ import Testing
 /// ProGAN's and StyleGAN's moving average of G by a half-life in images shown: the decay a step
 /// applies, the options, and config.json files written with a fixed decay.
 @Suite struct EMAScheduleTests {
-    @Test func decayFollowsTheBatch() throws {
-        let schedule = EMASchedule(fixedDecay: nil, halfLifeImages: 10_000)
-        #expect(abs(schedule.decay(batch: 64) - 0.995573) < 1e-6)
-        #expect(abs(pow(schedule.decay(batch: 16), 625) - 0.5) < 1e-5, "625 batches of 16 are one half-life")
-        #expect(EMASchedule(fixedDecay: 0.999, halfLifeImages: 10_000).decay(batch: 64) == 0.999)
-        #expect(throws: ModelError.self) { try EMASchedule(fixedDecay: nil, halfLifeImages: 0).check() }
+    @Test func decayFollowsTheBatchAndRampsUp() throws {
+        let schedule = EMASchedule(fixedDecay: nil, halfLifeImages: 10_000, rampUp: nil)
+        #expect(abs(schedule.decay(batch: 64, imagesShown: 0) - 0.995573) < 1e-6)
+        #expect(abs(pow(schedule.decay(batch: 16, imagesShown: 0), 625) - 0.5) < 1e-5, "625 batches of 16 are one half-life")
+        #expect(EMASchedule(fixedDecay: 0.999, halfLifeImages: 10_000, rampUp: 0.05).decay(batch: 64, imagesShown: 0) == 0.999)
+        #expect(throws: ModelError.self) { try EMASchedule(fixedDecay: nil, halfLifeImages: 0, rampUp: nil).check() }
+        // StyleGAN2-ADA's ramp-up: the half-life is at most 5% of the images shown before the batch.
+        let ramped = EMASchedule(fixedDecay: nil, halfLifeImages: 10_000, rampUp: 0.05)
+        #expect(ramped.decay(batch: 64, imagesShown: 0) == 0, "the first update copies G")
+        #expect(abs(ramped.decay(batch: 64, imagesShown: 64_000) - Float(pow(0.5, 64.0 / 3200))) < 1e-7)
+        #expect(ramped.decay(batch: 64, imagesShown: 400_000) == schedule.decay(batch: 64, imagesShown: 0))
     }
 
     /// One ProGAN step at batch 4 moves the average by 1 − 0.5^(4/N) of the way to G.
     @Test func proganStepUsesTheHalfLife() throws {
         var config = ProGANTests.config(phaseImages: 8)
         config.emaHalfLifeImages = 20
+        config.emaRampUp = nil
         var rng = RandomGenerator(seed: 3)
         let model = try #require(try config.makeModel(using: &rng) as? ProGANModel)
         let before = Dictionary(uniqueKeysWithValues: model.generator.namedParameters().map { ($0.0, $0.1.value) })
@@ -40,9 +46,9 @@ import Testing
 
     @Test func optionsAndOldConfigs() throws {
         var config = StyleGANConfig.grey28
-        #expect(config.emaDecay == nil && config.emaHalfLifeImages == 10_000)
+        #expect(config.emaDecay == nil && config.emaHalfLifeImages == 10_000 && config.emaRampUp == 0.05)
         try config.apply(try FamilyOptionValues(arguments: ["--ema", "0.99"], family: StyleGANFamily.self))
-        #expect(config.emaDecay == 0.99 && config.emaHalfLifeImages == nil)
+        #expect(config.emaDecay == 0.99 && config.emaHalfLifeImages == nil && config.emaRampUp == nil)
         try config.apply(try FamilyOptionValues(arguments: ["--ema-images", "5000"], family: StyleGANFamily.self))
         #expect(config.emaDecay == nil && config.emaHalfLifeImages == 5000)
         #expect(throws: ModelError.self) {
@@ -51,8 +57,9 @@ import Testing
         // A config.json written before the half-life keeps its fixed decay, so it resumes as it trained.
         var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(ProGANConfig.grey28)) as! [String: Any]
         old["emaHalfLifeImages"] = nil
+        old["emaRampUp"] = nil
         old["emaDecay"] = 0.999
         let decoded = try JSONDecoder().decode(ProGANConfig.self, from: JSONSerialization.data(withJSONObject: old))
-        #expect(decoded.emaDecay == 0.999 && decoded.emaHalfLifeImages == nil && decoded.emaSchedule.decay(batch: 64) == 0.999)
+        #expect(decoded.emaDecay == 0.999 && decoded.emaHalfLifeImages == nil && decoded.emaSchedule.decay(batch: 64, imagesShown: 6400) == 0.999)
     }
 }

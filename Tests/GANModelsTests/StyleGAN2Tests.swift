@@ -166,7 +166,7 @@ import Testing
         """
         let decoded = try JSONDecoder().decode(StyleGANConfig.self, from: Data(old.utf8))
         var expected = StyleGANConfig.grey28
-        (expected.emaDecay, expected.emaHalfLifeImages) = (0.999, nil)   // the fixed decay runs of then kept
+        (expected.emaDecay, expected.emaHalfLifeImages, expected.emaRampUp) = (0.999, nil, nil)   // the fixed decay runs of then kept
         #expect(decoded == expected)
         #expect(decoded.variant == 1 && decoded.pathLengthWeight == 2 && decoded.pathLengthInterval == 4)
         var two = StyleGANConfig.colour32

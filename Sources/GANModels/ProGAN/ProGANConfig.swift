@@ -22,14 +22,16 @@ public struct ProGANConfig: ModelConfiguration, Equatable {
     public var emaDecay: Float?
     /// The moving average's half-life in images shown (see `EMASchedule`).
     public var emaHalfLifeImages: Int?
+    /// The half-life is at most this fraction of the images shown (see `EMASchedule`).
+    public var emaRampUp: Float?
 
     static func make(_ network: ProGANNetworkSettings) -> ProGANConfig {
         ProGANConfig(network: network, phaseImages: 60_000, gradientPenaltyWeight: 10, driftWeight: 0.001,
                      generatorOptimizer: .adam(1e-3, 0, 0.99), discriminatorOptimizer: .adam(1e-3, 0, 0.99),
-                     emaDecay: nil, emaHalfLifeImages: 10_000)
+                     emaDecay: nil, emaHalfLifeImages: 10_000, emaRampUp: 0.05)
     }
 
-    var emaSchedule: EMASchedule { EMASchedule(fixedDecay: emaDecay, halfLifeImages: emaHalfLifeImages) }
+    var emaSchedule: EMASchedule { EMASchedule(fixedDecay: emaDecay, halfLifeImages: emaHalfLifeImages, rampUp: emaRampUp) }
 
     public static let grey28 = make(.grey28)
     public static let colour32 = make(.colour32)
@@ -46,7 +48,7 @@ public struct ProGANConfig: ModelConfiguration, Equatable {
         try options.applyLearningRates(generator: &generatorOptimizer, discriminator: &discriminatorOptimizer)
         if let n = try options.int("phase-images", "a positive number of images", { $0 > 0 }) { phaseImages = n }
         if let n = try options.latentDimension() { network.latentDimension = n }
-        try EMASchedule.apply(options, fixedDecay: &emaDecay, halfLifeImages: &emaHalfLifeImages)
+        try EMASchedule.apply(options, fixedDecay: &emaDecay, halfLifeImages: &emaHalfLifeImages, rampUp: &emaRampUp)
         if let lambda = try options.float("gp-weight", "a non-negative number", { $0 >= 0 }) { gradientPenaltyWeight = lambda }
         if let epsilon = try options.float("drift", "a non-negative number", { $0 >= 0 }) { driftWeight = epsilon }
     }

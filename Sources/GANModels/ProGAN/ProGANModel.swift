@@ -53,7 +53,7 @@ public final class ProGANModel: LatentModel {
         generatorOptimizer = config.generatorOptimizer.make(g.parameters())
         discriminatorOptimizer = config.discriminatorOptimizer.make(d.parameters())
         emaSchedule = config.emaSchedule
-        ema = emaSchedule.isOn ? ExponentialMovingAverage(model: g, decay: emaSchedule.decay(batch: 1)) : nil
+        ema = emaSchedule.isOn ? ExponentialMovingAverage(model: g, decay: emaSchedule.decay(batch: 1, imagesShown: 0)) : nil
         gradientPenaltyWeight = config.gradientPenaltyWeight
         driftWeight = config.driftWeight
     }
@@ -121,7 +121,7 @@ public final class ProGANModel: LatentModel {
         let gParameters = generator.parameters(at: growth)
         let gGrads = gradients(of: lossG, wrt: gParameters.map(\.value))
         context.apply(Self.placed(gGrads, of: gParameters, in: generatorOptimizer), to: generatorOptimizer)
-        ema?.update(decay: emaSchedule.decay(batch: n))
+        ema?.update(decay: emaSchedule.decay(batch: n, imagesShown: before))
 
         imagesShown = before + n
         if let level = schedule.levelFinished(after: before, upTo: imagesShown) {

@@ -11,19 +11,25 @@ func checkEMADecay(_ decay: Float?) throws {
 /// G's moving average as ProGAN's and StyleGAN's official code set it: by a half-life in images
 /// shown (`G_smoothing_kimg` = 10, 10,000 images), so the average forgets at the same pace at any
 /// batch size — after a batch of `n` images, `β = 0.5^(n / halfLife)` (0.99557 at batch 64; the
-/// paper's 0.999 was per step at batch 16). A fixed per-step decay (`--ema`, and config.json files
-/// written before the half-life) takes precedence when set.
+/// paper's 0.999 was per step at batch 16). With `rampUp` (StyleGAN2-ADA's `ema_rampup`, 0.05 in
+/// its configuration for small data sets) the half-life is at most that fraction of the images
+/// shown before the batch, so a short run's average follows G instead of its first weights. A
+/// fixed per-step decay (`--ema`, and config.json files written before the half-life) takes
+/// precedence when set.
 struct EMASchedule {
     var fixedDecay: Float?
     var halfLifeImages: Int?
+    var rampUp: Float?
 
     /// Whether G has a moving average at all.
     var isOn: Bool { fixedDecay != nil || halfLifeImages != nil }
 
-    /// The decay of the update after a batch of `batch` images.
-    func decay(batch: Int) -> Float {
+    /// The decay of the update after a batch of `batch` images, `imagesShown` before it.
+    func decay(batch: Int, imagesShown: Int) -> Float {
         if let fixedDecay { return fixedDecay }
-        return Float(pow(0.5, Double(batch) / Double(halfLifeImages ?? 1)))
+        var halfLife = Double(halfLifeImages ?? 1)
+        if let rampUp { halfLife = min(halfLife, Double(rampUp) * Double(imagesShown)) }
+        return halfLife > 0 ? Float(pow(0.5, Double(batch) / halfLife)) : 0
     }
 
     func check() throws {
@@ -31,14 +37,19 @@ struct EMASchedule {
         if let halfLifeImages, halfLifeImages <= 0 {
             throw ModelError.invalidOption("the EMA half-life must be a positive number of images, got \(halfLifeImages)")
         }
+        if let rampUp, !(rampUp > 0) {
+            throw ModelError.invalidOption("the EMA ramp-up must be a positive fraction, got \(rampUp)")
+        }
     }
 
     var summary: String {
-        fixedDecay.map { "decay \($0) per step" } ?? halfLifeImages.map { "half-life \($0) images (decay 0.5^(batch/\($0)))" } ?? "off"
+        fixedDecay.map { "decay \($0) per step" }
+            ?? halfLifeImages.map { "half-life \($0) images" + (rampUp.map { ", at most \($0) × images shown" } ?? "") } ?? "off"
     }
 
     /// Applies `--ema DECAY` (a fixed decay) or `--ema-images N` (a half-life), not both.
-    static func apply(_ options: FamilyOptionValues, fixedDecay: inout Float?, halfLifeImages: inout Int?) throws {
+    static func apply(_ options: FamilyOptionValues, fixedDecay: inout Float?, halfLifeImages: inout Int?,
+                      rampUp: inout Float?) throws {
         let decay = try options.emaDecay()
         let images = try options.int("ema-images", "a positive number of images", { $0 > 0 })
         if decay != nil && images != nil {
@@ -46,10 +57,11 @@ struct EMASchedule {
         }
         if let decay { (fixedDecay, halfLifeImages) = (decay, nil) }
         if let images { (fixedDecay, halfLifeImages) = (nil, images) }
+        if decay != nil { rampUp = nil }
     }
 
     static let options = [
         FamilyOption("ema", "DECAY", "a fixed per-step decay of G's moving average instead of the half-life"),
-        FamilyOption("ema-images", "N", "half-life of G's moving average in images shown (default 10000); samples use it"),
+        FamilyOption("ema-images", "N", "half-life of G's moving average in images shown (default 10000, at most 5% of the images shown so far); samples use it"),
     ]
 }

@@ -31,6 +31,8 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
     public var emaDecay: Float?
     /// The moving average's half-life in images shown (see `EMASchedule`).
     public var emaHalfLifeImages: Int?
+    /// The half-life is at most this fraction of the images shown (see `EMASchedule`).
+    public var emaRampUp: Float?
     /// Variant 2: the weight of the path-length penalty (0: off).
     public var pathLengthWeight: Float = 2
     /// Variant 2: the penalty runs every this many steps, scaled by it (lazy regularisation).
@@ -42,7 +44,7 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
 
     init(network: StyleGANNetworkSettings, r1Gamma: Float, r1Interval: Int, mixingProbability: Float, averageWDecay: Float,
          generatorOptimizer: OptimizerSettings, discriminatorOptimizer: OptimizerSettings, emaDecay: Float?,
-         emaHalfLifeImages: Int?) {
+         emaHalfLifeImages: Int?, emaRampUp: Float?) {
         self.network = network
         self.r1Gamma = r1Gamma
         self.r1Interval = r1Interval
@@ -52,6 +54,7 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
         self.discriminatorOptimizer = discriminatorOptimizer
         self.emaDecay = emaDecay
         self.emaHalfLifeImages = emaHalfLifeImages
+        self.emaRampUp = emaRampUp
     }
 
     /// Decodes a config, the variant-2 fields optional (absent: variant 1 and the defaults).
@@ -67,6 +70,7 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
         discriminatorOptimizer = try c.decode(OptimizerSettings.self, forKey: .discriminatorOptimizer)
         emaDecay = try c.decodeIfPresent(Float.self, forKey: .emaDecay)
         emaHalfLifeImages = try c.decodeIfPresent(Int.self, forKey: .emaHalfLifeImages)
+        emaRampUp = try c.decodeIfPresent(Float.self, forKey: .emaRampUp)
         pathLengthWeight = try c.decodeIfPresent(Float.self, forKey: .pathLengthWeight) ?? 2
         pathLengthInterval = try c.decodeIfPresent(Int.self, forKey: .pathLengthInterval) ?? 4
         pathLengthBatchShrink = try c.decodeIfPresent(Int.self, forKey: .pathLengthBatchShrink) ?? 2
@@ -76,10 +80,10 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
     static func make(_ network: StyleGANNetworkSettings, r1Gamma: Float) -> StyleGANConfig {
         StyleGANConfig(network: network, r1Gamma: r1Gamma, r1Interval: 16, mixingProbability: 0.9, averageWDecay: 0.995,
                        generatorOptimizer: .adam(1e-3, 0, 0.99), discriminatorOptimizer: .adam(1e-3, 0, 0.99),
-                       emaDecay: nil, emaHalfLifeImages: 10_000)
+                       emaDecay: nil, emaHalfLifeImages: 10_000, emaRampUp: 0.05)
     }
 
-    var emaSchedule: EMASchedule { EMASchedule(fixedDecay: emaDecay, halfLifeImages: emaHalfLifeImages) }
+    var emaSchedule: EMASchedule { EMASchedule(fixedDecay: emaDecay, halfLifeImages: emaHalfLifeImages, rampUp: emaRampUp) }
 
     /// γ 10 as the official configuration for small, low-variety sets (the paper's CelebA-HQ
     /// and FFHQ use 10 too; LSUN 100).
@@ -106,7 +110,7 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
         if let gamma = try options.float("r1-gamma", "a non-negative number", { $0 >= 0 }) { r1Gamma = gamma }
         if let p = try options.float("mixing", "a probability in [0, 1]", { $0 >= 0 && $0 <= 1 }) { mixingProbability = p }
         if let n = try options.latentDimension() { network.latentDimension = n }
-        try EMASchedule.apply(options, fixedDecay: &emaDecay, halfLifeImages: &emaHalfLifeImages)
+        try EMASchedule.apply(options, fixedDecay: &emaDecay, halfLifeImages: &emaHalfLifeImages, rampUp: &emaRampUp)
     }
 
     public var dataRequirements: DataRequirements {

@@ -90,7 +90,7 @@ public final class StyleGANModel: StyleBasedModel {
         generatorOptimizer = config.generatorOptimizer.make(g.parameters())
         discriminatorOptimizer = config.discriminatorOptimizer.make(d.parameters())
         emaSchedule = config.emaSchedule
-        ema = emaSchedule.isOn ? ExponentialMovingAverage<Module>(model: g, decay: emaSchedule.decay(batch: 1)) : nil
+        ema = emaSchedule.isOn ? ExponentialMovingAverage<Module>(model: g, decay: emaSchedule.decay(batch: 1, imagesShown: 0)) : nil
         r1Gamma = config.r1Gamma
         r1Interval = config.r1Interval
         mixingProbability = config.mixingProbability
@@ -209,7 +209,7 @@ public final class StyleGANModel: StyleBasedModel {
             let mean = w.detach().mean(axes: [0])
             generator.averageW.value = mean + averageWDecay * (generator.averageW.value - mean)
         }
-        ema?.update(decay: emaSchedule.decay(batch: n))
+        ema?.update(decay: emaSchedule.decay(batch: n, imagesShown: context.step * n))
 
         if context.measure {
             metrics.measure("d_real", realScores.mean().item, label: "D(x)")
