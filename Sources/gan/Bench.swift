@@ -6,11 +6,12 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure kernel speed and memory behaviour on this machine.",
         discussion: """
-        Compare with PyTorch on the same machine in the same sitting (scripts/torch_layer_bench.py
-        times the layers; `gan bench train --help` describes the training iteration to time in
-        PyTorch). Ratios measured together are meaningful; absolute times drift between machines.
+        Compare with PyTorch on the same machine in the same sitting: scripts/bench_sitting.sh runs
+        `gan bench train`, `generate` and `eval` and their PyTorch counterparts (scripts/torch_*_bench.py)
+        in turn and prints the ratios; scripts/torch_layer_bench.py times the layers of `gan bench kernels`.
+        Ratios measured together are meaningful; absolute times drift between machines.
         """,
-        subcommands: [BenchKernels.self, BenchTrain.self, BenchMemory.self]
+        subcommands: [BenchKernels.self, BenchTrain.self, BenchGenerate.self, BenchEval.self, BenchMemory.self]
     )
 }
 
@@ -22,24 +23,8 @@ func medianMilliseconds(warmup: Int = 2, iterations: Int, _ body: () -> Void) ->
 /// Median wall and process CPU times of `body` in milliseconds. CPU time (all threads) is
 /// what a busy machine distorts least; wall time is what a user waits.
 func medianTimes(warmup: Int = 2, iterations: Int, _ body: () -> Void) -> (wall: Double, cpu: Double) {
-    for _ in 0..<warmup { body() }
-    var wall: [Double] = [], cpu: [Double] = []
-    for _ in 0..<iterations {
-        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUNanoseconds()
-        body()
-        cpu.append(Double(processCPUNanoseconds() - cpuStart) / 1e6)
-        wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-    }
-    wall.sort()
-    cpu.sort()
-    return (wall[wall.count / 2], cpu[cpu.count / 2])
-}
-
-/// CPU time used by every thread of this process so far.
-func processCPUNanoseconds() -> UInt64 {
-    var t = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+    let timings = BenchTimings(warmup: warmup, iterations: iterations, body)
+    return (timings.median, timings.cpuMedian)
 }
 
 struct BenchKernels: ParsableCommand {

@@ -4,95 +4,123 @@ import GANData
 import GANModels
 import GANTensor
 
-/// `gan bench train`: the training iteration of `../shared/bench/torch_bench.py`, timed the
-/// same way, on the same four reference models built by our families.
+/// `gan bench train`: the training iteration of the PyTorch yardstick (torch_bench.py), timed
+/// the same way, on its four reference models built by our families, and one training step of
+/// every other family's 28×28 grey preset.
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Time one training iteration of four reference models (mlp28, dcgan28, dcgan64, wgangp28).",
+        abstract: "Time one training step per model: the four reference models and every family.",
         discussion: """
-        One iteration: a D step on a real and a fake batch, then a G step on the same fake batch (non-saturating
-        BCE; wgangp28: Wasserstein loss with a gradient penalty λ 10, one critic step); Adam 2e-4, β (0.5, 0.999);
-        batch 64; random "real" data; z drawn inside the timing. Inference: G in eval mode, no gradients.
-        The reference models: mlp28, PyTorch-GAN's MLP GAN for 28×28 grey images (gan --preset
-        mnist); dcgan28, a DCGAN for 28×28 grey images (dcgan --preset dcgan28); dcgan64, the
-        pytorch/examples DCGAN for 64×64 colour images (dcgan --preset dcgan64); wgangp28,
-        dcgan28's generator with a critic without BatchNorm (wgan-gp --preset dcgan28). Time the
-        same iteration in PyTorch on the same machine, in the same sitting, and compare ratios.
+        Reference models (PyTorch times the same iteration: scripts/torch_train_bench.py):
+          mlp28     PyTorch-GAN's MLP GAN, 28×28 grey (gan --preset mnist)
+          dcgan28   a DCGAN for 28×28 grey images (dcgan --preset dcgan28)
+          dcgan64   pytorch/examples' DCGAN, 64×64 colour (dcgan --preset dcgan64)
+          wgangp28  dcgan28's G, a critic without BatchNorm, gradient penalty λ 10,
+                    one critic step, Adam 2e-4 (wgan-gp --preset dcgan28)
+        One iteration: a D step on a real and a fake batch, then a G step on the same
+        fake batch (non-saturating BCE); Adam 2e-4, β (0.5, 0.999); z drawn inside
+        the timing.
+
+        Family models (the family's own step, as `gan train` runs it, on random data
+        with labels 0–9): cgan28, wgan28 (5 critic steps), sagan28, biggan28,
+        progan28 (full size, faded in), stylegan28, stylegan2-28 (R1 every 16 steps,
+        path length every 4: see min–max and the mean), cyclegan28, cogan28. `all`
+        names every model, `families` the family ones.
+
+        Peak memory: the process's resident peak (VmHWM) while the model is built and
+        timed, reset per model where Linux allows. Speed is never asserted by tests;
+        compare ratios with PyTorch measured in the same sitting.
 
         Examples:
           gan bench train
           gan bench train --models dcgan28 --iterations 30
+          gan bench train --models families --iterations 5
+          gan bench train --models mlp28,stylegan28 --json > train.json
         """
     )
 
-    static let referenceModels = ["mlp28", "dcgan28", "dcgan64", "wgangp28"]
+    @Option(help: "Comma-separated models (see below), all, or families.")
+    var models: String = BenchModel.reference.map(\.name).joined(separator: ",")
 
-    @Option(help: "Comma-separated models: mlp28, dcgan28, dcgan64, wgangp28.")
-    var models: String = referenceModels.joined(separator: ",")
-
-    @Option(help: "Timed iterations (median reported).")
+    @Option(help: "Timed iterations (median, min and max reported).")
     var iterations: Int = 20
 
     @Option(help: "Untimed warm-up iterations.")
     var warmup: Int = 3
 
+    @Option(help: "Images per batch (and per domain).")
+    var batchSize: Int = 64
+
+    @Flag(help: "Print JSON (per model: median, min, max and mean ms, images/s, peak MiB; the machine) instead of the table.")
+    var json = false
+
     func validate() throws {
         guard iterations > 0, warmup >= 0 else { throw ValidationError("--iterations must be positive and --warmup not negative") }
-        for name in models.split(separator: ",") where !Self.referenceModels.contains(String(name)) {
-            throw ValidationError("unknown model '\(name)': expected one of \(Self.referenceModels.joined(separator: ", "))")
-        }
-    }
-
-    /// The family config that builds `name` exactly as torch_bench.py does.
-    static func configuration(_ name: String) -> any AdversarialConfiguration {
-        switch name {
-        case "mlp28": return GANConfig.mnist
-        case "dcgan28": return DCGANConfig.dcgan28
-        case "dcgan64": return DCGANConfig.dcgan64
-        default:
-            var config = WGANGPConfig.dcgan28
-            config.criticSteps = 1
-            config.generatorOptimizer = .adam(2e-4, 0.5, 0.999)
-            config.criticOptimizer = .adam(2e-4, 0.5, 0.999)
-            return config
-        }
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+        _ = try BenchModel.parse(models)
     }
 
     func run() throws {
-        print("matrix products: \(GEMM.backendDescription); kernels: \(Kernels.instructionSet); threads: \(Parallel.threadCount)")
-        print("batch 64; median of \(iterations) iterations after \(warmup) warm-up; CPU = process CPU time, all threads")
-        print("| model | G params | D params | train ms | train CPU ms | images/s | G inference ms |")
-        print("|---|---|---|---|---|---|---|")
-        for name in models.split(separator: ",").map(String.init) {
-            let config = Self.configuration(name)
-            var rng = RandomGenerator(seed: 0)
-            let model = try config.makeAdversarialModel(using: &rng)
-            let real = Tensor.randomUniform([64] + config.network.dataShape, using: &rng) * 2 - 1
-            let source = RepeatedBatch(Batch(samples: real, labels: nil, indices: Array(0..<64), epoch: 0, index: 0))
-            var failure: Error?
-            let train = medianTimes(warmup: warmup, iterations: iterations) {
-                let context = StepContext(step: 0, totalSteps: 1, measure: false, rng: rng, source: source)
-                do { _ = try model.trainingStep(context) } catch { failure = error }
-                rng = context.rng
-            }
-            if let failure { throw failure }
-            let inference = medianTimes(warmup: warmup, iterations: iterations) {
-                _ = model.generate(model.latents(count: 64, using: &rng))
-            }
-            print(String(format: "| %@ | %d | %d | %.1f | %.1f | %.0f | %.1f |", name, model.generator.parameterCount,
-                         model.discriminator.parameterCount, train.wall, train.cpu, 64_000 / train.wall, inference.wall))
+        let machine = BenchMachine()
+        if !json {
+            print(machine.summary)
+            print("batch \(batchSize); \(iterations) timed iterations after \(warmup) warm-up; ms median (min–max); "
+                  + "CPU = process CPU time, all threads; images/s from the median")
+            print("| model | parameters | train ms | mean ms | CPU ms | images/s | peak MiB |")
+            print("|---|---|---|---|---|---|---|")
         }
+        var rows: [[String: Any]] = []
+        for benchModel in try BenchModel.parse(models) {
+            let measured = try ResidentMemory.measure { try time(benchModel) }
+            let (subject, timings, images) = measured.result
+            let imagesPerSecond = Double(images) * 1000 / timings.median
+            if json {
+                var row = timings.jsonObject
+                row["model"] = benchModel.name
+                row["command"] = benchModel.command
+                row["reference"] = benchModel.isReference
+                row["parameters"] = subject.parameterCounts
+                row["images_per_step"] = images
+                row["images_per_s"] = imagesPerSecond
+                row["first_step"] = subject.firstStep
+                row["peak_rss_mib"] = jsonNumber(measured.peakMiB)
+                row["baseline_rss_mib"] = jsonNumber(measured.baselineMiB)
+                rows.append(row)
+            } else {
+                print(String(format: "| %@ | %@ | %@ | %.1f | %.1f | %.0f | %.0f |", benchModel.name, subject.parameterSummary,
+                             timings.describe(), timings.mean, timings.cpuMedian, imagesPerSecond, measured.peakMiB))
+            }
+        }
+        if json {
+            var object = machine.jsonObject
+            object["command"] = "gan bench train"
+            object["kind"] = "train"
+            object["batch"] = batchSize
+            object["warmup"] = warmup
+            object["iterations"] = iterations
+            object["models"] = rows
+            try printJSON(object)
+        }
+    }
+
+    /// Builds `benchModel` and times its step; returns the real images one step consumes.
+    private func time(_ benchModel: BenchModel) throws -> (BenchSubject, BenchTimings, Int) {
+        var subject = try benchModel.make(batchSize: batchSize)
+        var step = subject.firstStep
+        let lastStep = subject.firstStep + warmup + iterations
+        var images = batchSize
+        let timings = try BenchTimings(warmup: warmup, iterations: iterations) {
+            // The reference models keep step 0, as when these figures were first taken.
+            let context = StepContext(step: benchModel.isReference ? 0 : step, totalSteps: lastStep, measure: false,
+                                      rng: subject.rng, source: subject.source)
+            images = try subject.model.trainingStep(context).realSamples
+            subject.rng = context.rng
+            step += 1
+        }
+        return (subject, timings, images)
     }
 }
 
-/// The same batch for every domain and every step: the benchmark times the step, not the data.
-final class RepeatedBatch: BatchSource {
-    let batch: Batch
-    init(_ batch: Batch) { self.batch = batch }
-    var domainCount: Int { 1 }
-    func next(domain: Int) -> Batch { batch }
-    var epoch: Int { 0 }
-    var states: [BatcherState] { [] }
-    func restore(_ states: [BatcherState]) throws {}
-}
+/// `x`, or JSON null for NaN (no /proc on this system).
+func jsonNumber(_ x: Double) -> Any { x.isFinite ? x : NSNull() }

@@ -179,7 +179,8 @@ import Testing
     /// Help and `gan list` name nothing outside the repository, and examples fit 80 columns.
     @Test(arguments: [["--help"], ["train", "--help"], ["sample", "--help"], ["interpolate", "--help"], ["translate", "--help"],
                       ["attention", "--help"], ["mix", "--help"], ["eval", "--help"], ["report", "--help"], ["list"], ["bench", "--help"],
-                      ["bench", "train", "--help"], ["data", "emoji", "--help"], ["classifier", "train", "--help"],
+                      ["bench", "train", "--help"], ["bench", "generate", "--help"], ["bench", "eval", "--help"],
+                      ["data", "emoji", "--help"], ["classifier", "train", "--help"],
                       ["classifier", "eval", "--help"]])
     func helpSpeaksOfWhatAUserHas(arguments: [String]) throws {
         let folder = try GANCommand.temporaryFolder("help")
