@@ -15,7 +15,8 @@ struct Mix: ParsableCommand {
         several levels the rows repeat once per level, top to bottom in the order given.
 
         Levels by resolution: each takes a third of the synthesis resolutions, coarse first (28×28 from
-        7×7: 7, 14 and 28; 32×32 from 4×4: 4–8, 16 and 32). The command prints the layers of each.
+        7×7: 7, 14 and 28; 32×32 from 4×4: 4–8, 16 and 32; 64×64: 4–8, 16–32 and 64, the paper's
+        split). The command prints the layers of each.
 
         Examples:
           gan mix --run runs/stylegan --row-seeds 1,2,3 --col-seeds 4-8 \\

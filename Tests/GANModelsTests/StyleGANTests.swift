@@ -109,6 +109,11 @@ import Testing
         let colour = try #require(try colourConfig.makeModel(using: &rng) as? StyleGANModel)
         #expect(colour.styleSides == [4, 4, 8, 8, 16, 16, 32, 32])
         #expect(StyleLevel.allCases.map { colour.styleLayers(of: $0) } == [0..<4, 4..<6, 6..<8])
+        var largeConfig = StyleGANConfig.colour64
+        largeConfig.variant = variant
+        let large = try #require(try largeConfig.makeModel(using: &rng) as? StyleGANModel)
+        // The paper's split: coarse 4²–8², middle 16²–32², fine 64² and up.
+        #expect(StyleLevel.allCases.map { large.styleLayers(of: $0) } == [0..<4, 4..<8, 8..<10])
 
         Self.perturb(model.generator, using: &rng)
         let options = GenerationOptions(useAverage: false)

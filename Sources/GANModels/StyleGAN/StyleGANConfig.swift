@@ -89,6 +89,7 @@ public struct StyleGANConfig: ModelConfiguration, Equatable {
     /// and FFHQ use 10 too; LSUN 100).
     public static let grey28 = make(.grey28, r1Gamma: 10)
     public static let colour32 = make(.colour32, r1Gamma: 10)
+    public static let colour64 = make(.colour64, r1Gamma: 10)
 
     public static let options: [FamilyOption] =
         [FamilyOption("variant", "1|2", "1: StyleGAN (AdaIN, ProGAN's D); 2: StyleGAN2 (modulated convolutions, skip G, residual D, path-length regularisation) at the preset's sizes (default 1)"),

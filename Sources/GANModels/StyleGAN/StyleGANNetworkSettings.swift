@@ -56,6 +56,10 @@ public struct StyleGANNetworkSettings: Codable, Equatable, Sendable {
     /// 32×32 colour (CIFAR-10): constant 4×4 → 8 → 16 → 32 at 128, 128, 64, 32 maps; mapping 4 × 128.
     public static let colour32 = StyleGANNetworkSettings(channels: 3, bottomSide: 4, levelChannels: [128, 128, 64, 32])
 
+    /// 64×64 colour (emoji groups): constant 4×4 → … → 64 at 128, 128, 64, 32, 16 maps (ProGAN's
+    /// `colour64` sizes); mapping 4 × 128.
+    public static let colour64 = StyleGANNetworkSettings(channels: 3, bottomSide: 4, levelChannels: [128, 128, 64, 32, 16])
+
     // MARK: - Derived sizes
 
     /// Levels above the bottom one, `L`.
