@@ -21,7 +21,8 @@ import GANTensor
 ///
 /// **`w_avg`** (G's buffer, in the checkpoint with G): after each G step it moves towards the
 /// mean of that batch's unmixed `w`, `w_avg ← w̄ + 0.995·(w_avg − w̄)`; truncation in W pulls
-/// towards it (`GenerationOptions.psi`). The EMA of G (half-life 10k images, `EMASchedule`) copies it at each update.
+/// towards it (`GenerationOptions.psi`). The EMA of G (half-life 10k images, `EMASchedule`)
+/// copies it at each update.
 ///
 /// **Variant 2** (StyleGAN2, Karras et al. 2019): `StyleGAN2Generator` against
 /// `StyleGAN2Discriminator`, the same losses, R1, mixing and `w_avg`, plus lazy **path-length
