@@ -25,53 +25,34 @@ struct BenchGenerate: ParsableCommand {
         """
     )
 
-    @Option(help: "Comma-separated models (those of `gan bench train`), all, or families.")
-    var models: String = BenchModel.reference.map(\.name).joined(separator: ",")
-
-    @Option(help: "Timed forward passes (median, min and max reported).")
-    var iterations: Int = 20
-
-    @Option(help: "Untimed warm-up passes.")
-    var warmup: Int = 3
-
-    @Option(help: "Latents per forward pass.")
-    var batchSize: Int = 64
-
-    @Flag(help: "Print JSON (per model: median, min, max ms per batch, images/s, peak MiB; the machine) instead of the table.")
-    var json = false
-
-    func validate() throws {
-        guard iterations > 0, warmup >= 0 else { throw ValidationError("--iterations must be positive and --warmup not negative") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
-        _ = try BenchModel.parse(models)
-    }
+    @OptionGroup var bench: BenchRunOptions
 
     func run() throws {
         let machine = BenchMachine()
-        if !json {
+        if !bench.json {
             print(machine.summary)
-            print("batch \(batchSize); \(iterations) timed forward passes after \(warmup) warm-up; ms per batch median (min–max)")
+            print("batch \(bench.batchSize); \(bench.iterations) timed forward passes after \(bench.warmup) warm-up; ms per batch median (min–max)")
             print("| model | G parameters | G forward ms | CPU ms | images/s | peak MiB |")
             print("|---|---|---|---|---|---|")
         }
         var rows: [[String: Any]] = []
-        for benchModel in try BenchModel.parse(models) {
+        for benchModel in try BenchModel.parse(bench.models) {
             let measured = try ResidentMemory.measure { () throws -> (Int, BenchTimings) in
-                let subject = try benchModel.make(batchSize: batchSize)
+                let subject = try benchModel.make(batchSize: bench.batchSize)
                 guard let model = subject.model as? any LatentModel else {
                     throw ValidationError("\(benchModel.name) translates images (\(benchModel.command)); it has no G that samples from latents")
                 }
                 var rng = subject.rng
-                let z = model.latents(count: batchSize, using: &rng)
-                let options = GenerationOptions(labels: model.classCount > 0 ? (0..<batchSize).map { $0 % model.classCount } : nil,
+                let z = model.latents(count: bench.batchSize, using: &rng)
+                let options = GenerationOptions(labels: model.classCount > 0 ? (0..<bench.batchSize).map { $0 % model.classCount } : nil,
                                                 useAverage: false)
                 let generator = subject.model.networks.first { $0.name == "generator" }?.module
-                let timings = BenchTimings(warmup: warmup, iterations: iterations) { _ = model.generate(z, options: options) }
+                let timings = BenchTimings(warmup: bench.warmup, iterations: bench.iterations) { _ = model.generate(z, options: options) }
                 return (generator?.parameterCount ?? 0, timings)
             }
             let (parameters, timings) = measured.result
-            let imagesPerSecond = Double(batchSize) * 1000 / timings.median
-            if json {
+            let imagesPerSecond = Double(bench.batchSize) * 1000 / timings.median
+            if bench.json {
                 var row = timings.jsonObject
                 row["model"] = benchModel.name
                 row["command"] = benchModel.command
@@ -86,13 +67,13 @@ struct BenchGenerate: ParsableCommand {
                              timings.describe(decimals: 2), timings.cpuMedian, imagesPerSecond, measured.peakMiB))
             }
         }
-        if json {
+        if bench.json {
             var object = machine.jsonObject
             object["command"] = "gan bench generate"
             object["kind"] = "generate"
-            object["batch"] = batchSize
-            object["warmup"] = warmup
-            object["iterations"] = iterations
+            object["batch"] = bench.batchSize
+            object["warmup"] = bench.warmup
+            object["iterations"] = bench.iterations
             object["models"] = rows
             try printJSON(object)
         }

@@ -40,7 +40,76 @@ struct BenchTrain: ParsableCommand {
         """
     )
 
-    @Option(help: "Comma-separated models (see below), all, or families.")
+    @OptionGroup var bench: BenchRunOptions
+
+    func run() throws {
+        let machine = BenchMachine()
+        if !bench.json {
+            print(machine.summary)
+            print("batch \(bench.batchSize); \(bench.iterations) timed iterations after \(bench.warmup) warm-up; ms median (min–max); "
+                  + "CPU = process CPU time, all threads; images/s from the median")
+            print("| model | parameters | train ms | mean ms | CPU ms | images/s | peak MiB |")
+            print("|---|---|---|---|---|---|---|")
+        }
+        var rows: [[String: Any]] = []
+        for benchModel in try BenchModel.parse(bench.models) {
+            let measured = try ResidentMemory.measure { try time(benchModel) }
+            let (subject, timings, images) = measured.result
+            let imagesPerSecond = Double(images) * 1000 / timings.median
+            if bench.json {
+                var row = timings.jsonObject
+                row["model"] = benchModel.name
+                row["command"] = benchModel.command
+                row["reference"] = benchModel.isReference
+                row["parameters"] = subject.parameterCounts
+                row["images_per_step"] = images
+                row["images_per_s"] = imagesPerSecond
+                row["first_step"] = subject.firstStep
+                row["peak_rss_mib"] = jsonNumber(measured.peakMiB)
+                row["baseline_rss_mib"] = jsonNumber(measured.baselineMiB)
+                rows.append(row)
+            } else {
+                print(String(format: "| %@ | %@ | %@ | %.1f | %.1f | %.0f | %.0f |", benchModel.name, subject.parameterSummary,
+                             timings.describe(), timings.mean, timings.cpuMedian, imagesPerSecond, measured.peakMiB))
+            }
+        }
+        if bench.json {
+            var object = machine.jsonObject
+            object["command"] = "gan bench train"
+            object["kind"] = "train"
+            object["batch"] = bench.batchSize
+            object["warmup"] = bench.warmup
+            object["iterations"] = bench.iterations
+            object["models"] = rows
+            try printJSON(object)
+        }
+    }
+
+    /// Builds `benchModel` and times its step; returns the real images one step consumes.
+    private func time(_ benchModel: BenchModel) throws -> (BenchSubject, BenchTimings, Int) {
+        var subject = try benchModel.make(batchSize: bench.batchSize)
+        var step = subject.firstStep
+        let lastStep = subject.firstStep + bench.warmup + bench.iterations
+        var images = bench.batchSize
+        let timings = try BenchTimings(warmup: bench.warmup, iterations: bench.iterations) {
+            // The reference models keep step 0, as when these figures were first taken.
+            let context = StepContext(step: benchModel.isReference ? 0 : step, totalSteps: lastStep, measure: false,
+                                      rng: subject.rng, source: subject.source)
+            images = try subject.model.trainingStep(context).realSamples
+            subject.rng = context.rng
+            step += 1
+        }
+        return (subject, timings, images)
+    }
+}
+
+/// `x`, or JSON null for NaN (no /proc on this system).
+func jsonNumber(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
+
+/// The options `gan bench train` and `gan bench generate` share: which models, how many timed
+/// and warm-up iterations, the batch, and JSON output.
+struct BenchRunOptions: ParsableArguments {
+    @Option(help: "Comma-separated models (see `gan bench train --help`), all, or families.")
     var models: String = BenchModel.reference.map(\.name).joined(separator: ",")
 
     @Option(help: "Timed iterations (median, min and max reported).")
@@ -60,67 +129,4 @@ struct BenchTrain: ParsableCommand {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
         _ = try BenchModel.parse(models)
     }
-
-    func run() throws {
-        let machine = BenchMachine()
-        if !json {
-            print(machine.summary)
-            print("batch \(batchSize); \(iterations) timed iterations after \(warmup) warm-up; ms median (min–max); "
-                  + "CPU = process CPU time, all threads; images/s from the median")
-            print("| model | parameters | train ms | mean ms | CPU ms | images/s | peak MiB |")
-            print("|---|---|---|---|---|---|---|")
-        }
-        var rows: [[String: Any]] = []
-        for benchModel in try BenchModel.parse(models) {
-            let measured = try ResidentMemory.measure { try time(benchModel) }
-            let (subject, timings, images) = measured.result
-            let imagesPerSecond = Double(images) * 1000 / timings.median
-            if json {
-                var row = timings.jsonObject
-                row["model"] = benchModel.name
-                row["command"] = benchModel.command
-                row["reference"] = benchModel.isReference
-                row["parameters"] = subject.parameterCounts
-                row["images_per_step"] = images
-                row["images_per_s"] = imagesPerSecond
-                row["first_step"] = subject.firstStep
-                row["peak_rss_mib"] = jsonNumber(measured.peakMiB)
-                row["baseline_rss_mib"] = jsonNumber(measured.baselineMiB)
-                rows.append(row)
-            } else {
-                print(String(format: "| %@ | %@ | %@ | %.1f | %.1f | %.0f | %.0f |", benchModel.name, subject.parameterSummary,
-                             timings.describe(), timings.mean, timings.cpuMedian, imagesPerSecond, measured.peakMiB))
-            }
-        }
-        if json {
-            var object = machine.jsonObject
-            object["command"] = "gan bench train"
-            object["kind"] = "train"
-            object["batch"] = batchSize
-            object["warmup"] = warmup
-            object["iterations"] = iterations
-            object["models"] = rows
-            try printJSON(object)
-        }
-    }
-
-    /// Builds `benchModel` and times its step; returns the real images one step consumes.
-    private func time(_ benchModel: BenchModel) throws -> (BenchSubject, BenchTimings, Int) {
-        var subject = try benchModel.make(batchSize: batchSize)
-        var step = subject.firstStep
-        let lastStep = subject.firstStep + warmup + iterations
-        var images = batchSize
-        let timings = try BenchTimings(warmup: warmup, iterations: iterations) {
-            // The reference models keep step 0, as when these figures were first taken.
-            let context = StepContext(step: benchModel.isReference ? 0 : step, totalSteps: lastStep, measure: false,
-                                      rng: subject.rng, source: subject.source)
-            images = try subject.model.trainingStep(context).realSamples
-            subject.rng = context.rng
-            step += 1
-        }
-        return (subject, timings, images)
-    }
 }
-
-/// `x`, or JSON null for NaN (no /proc on this system).
-func jsonNumber(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
