@@ -275,9 +275,9 @@ def build_discriminator(settings, init=True):
 
 def build(model_config):
     """The modules of a biggan run by checkpoint prefix: ``generator``, ``discriminator`` and, with
-    an ``emaDecay``, ``ema`` (a copy of the generator)."""
+    an ``emaDecay`` or ``emaHalfLifeImages``, ``ema`` (a copy of the generator)."""
     modules = {"generator": build_generator(model_config, init=False),
                "discriminator": build_discriminator(model_config, init=False)}
-    if model_config.get("emaDecay") is not None:
+    if model_config.get("emaDecay") is not None or model_config.get("emaHalfLifeImages") is not None:
         modules["ema"] = build_generator(model_config, init=False)
     return modules

@@ -23,7 +23,7 @@ heykeetae/Self-Attention-GAN's: ``query_conv``, ``key_conv`` (C -> C/8), ``value
 all SN 1x1 with bias, ``gamma`` from 0.
 
 ``build(model_config)`` returns the modules a run's checkpoint holds under its prefixes
-(``generator``, ``discriminator`` and, with an ``emaDecay``, ``ema``).
+(``generator``, ``discriminator`` and, with an ``emaDecay`` or ``emaHalfLifeImages``, ``ema``).
 """
 import copy
 
@@ -142,6 +142,6 @@ def build(model_config):
     s = model_config["network"]
     generator = SAGANGenerator(s)
     modules = {"generator": generator, "discriminator": SAGANDiscriminator(s)}
-    if model_config.get("emaDecay") is not None:
+    if model_config.get("emaDecay") is not None or model_config.get("emaHalfLifeImages") is not None:
         modules["ema"] = copy.deepcopy(generator)
     return modules
