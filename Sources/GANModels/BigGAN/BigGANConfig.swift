@@ -54,7 +54,7 @@ public struct BigGANConfig: ModelConfiguration, Equatable {
            EMASchedule.options[0], EMASchedule.options[1],
            FamilyOption("ema-start", "STEP", "the step from which the EMA averages; before it, it copies G (default 1000)"),
            FamilyOption("width", "CH", "BigGAN's channel multiplier ch: every layer has a multiple of it (grey28: 16, colour32 and colour64: 32)"),
-           .latentDimension]
+           .latentDimension, .spectralNormIterations]
 
     public mutating func apply(_ options: FamilyOptionValues) throws {
         try options.applyLearningRates(generator: &generatorOptimizer, discriminator: &discriminatorOptimizer)
@@ -63,6 +63,7 @@ public struct BigGANConfig: ModelConfiguration, Equatable {
         try EMASchedule.apply(options, fixedDecay: &emaDecay, halfLifeImages: &emaHalfLifeImages, rampUp: &emaRampUp)
         if let start = try options.int("ema-start", "a step number ≥ 0", { $0 >= 0 }) { emaStart = start }
         if let n = try options.latentDimension() { network.latentDimension = n }
+        if let k = try options.spectralNormIterations() { network.powerIterations = k }
         if let ch = try options.int("width", "a positive integer", { $0 > 0 }) { network.width = ch }
     }
 

@@ -43,11 +43,12 @@ public struct SAGANConfig: ModelConfiguration, Equatable {
 
     public static let options: [FamilyOption] =
         [FamilyOption("unconditional", nil, "ignore the data's labels (default: class-conditional when the data has them)"),
-         .loss, .criticSteps] + FamilyOption.learningRates + [.latentDimension] + EMASchedule.optionalOptions
+         .loss, .criticSteps] + FamilyOption.learningRates + [.latentDimension] + EMASchedule.optionalOptions + [.spectralNormIterations]
 
     public mutating func apply(_ options: FamilyOptionValues) throws {
         try options.applyLearningRates(generator: &generatorOptimizer, discriminator: &discriminatorOptimizer)
         if let n = try options.latentDimension() { network.latentDimension = n }
+        if let k = try options.spectralNormIterations() { network.powerIterations = k }
         try EMASchedule.apply(options, fixedDecay: &emaDecay, halfLifeImages: &emaHalfLifeImages, rampUp: &emaRampUp)
         if let loss = try options.choice("loss", as: AdversarialLoss.self) { self.loss = loss }
         if let k = try options.criticSteps() { discriminatorSteps = k }
