@@ -13,7 +13,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Raw-memory kernels in C: per-function `target` attributes and run-time CPU
@@ -38,8 +37,7 @@ let package = Package(
         ),
         // GANData: system libraries (pkg-config, apt/brew hints), the C codec shim that keeps
         // libpng/libjpeg longjmp errors on the C side, and the Swift module.
-        // zlib's module is not called CZlib: ZIPFoundation's is, and clang refuses two of one name.
-        .systemLibrary(name: "CSystemZlib", path: "Sources/CSystemZlib", pkgConfig: "zlib",
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
@@ -47,12 +45,12 @@ let package = Package(
                        providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
         .target(
             name: "CGANImage",
-            dependencies: ["CSystemZlib", "CPNG", "CJPEG"],
+            dependencies: ["CZlib", "CPNG", "CJPEG"],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
         ),
         .target(
             name: "GANData",
-            dependencies: ["GANTensor", "CGANImage", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["GANTensor", "CGANImage"]
         ),
         .testTarget(
             name: "GANDataTests",

@@ -1,4 +1,5 @@
-// gzip decompression (inflate, checked to the trailer) and gzip writing (gzwrite).
+// gzip decompression (inflate, checked to the trailer), gzip writing (gzwrite), and the raw
+// deflate and CRC-32 a zip reader needs.
 #include "CGANImage.h"
 
 #include <errno.h>
@@ -145,4 +146,68 @@ int gi_gzip_write(const char *path, const unsigned char *data, size_t size, int 
         return -1;
     }
     return 0;
+}
+
+int gi_inflate_raw(const unsigned char *input, size_t inputSize, unsigned char *output, size_t outputSize,
+                   char *message, size_t messageSize) {
+    z_stream stream;
+    memset(&stream, 0, sizeof stream);
+    // Negative window bits: a bare deflate stream, no zlib or gzip wrapper (as zip stores it).
+    if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) {
+        snprintf(message, messageSize, "zlib could not start inflating");
+        return -1;
+    }
+    size_t offset = 0, length = 0;
+    int status = Z_OK;
+    unsigned char spare;
+    while (1) {
+        if (stream.avail_in == 0 && offset < inputSize) {
+            size_t chunk = inputSize - offset;
+            if (chunk > (1u << 30)) chunk = 1u << 30;
+            stream.next_in = (Bytef *)(input + offset);
+            stream.avail_in = (uInt)chunk;
+            offset += chunk;
+        }
+        // Past the promised size, inflate into one spare byte: any output there is an error.
+        size_t room = outputSize - length;
+        if (room > (1u << 30)) room = 1u << 30;
+        stream.next_out = room ? output + length : &spare;
+        stream.avail_out = room ? (uInt)room : 1;
+        status = inflate(&stream, Z_NO_FLUSH);
+        size_t produced = (room ? room : 1) - stream.avail_out;
+        if (!room && produced) {
+            snprintf(message, messageSize, "deflate data holds more than the %zu bytes the directory records", outputSize);
+            status = Z_DATA_ERROR;
+            break;
+        }
+        length += produced;
+        if (status == Z_STREAM_END) break;
+        if (status == Z_OK) continue;
+        if (status == Z_BUF_ERROR && stream.avail_in == 0 && offset == inputSize) {
+            snprintf(message, messageSize, "deflate data cut short after %zu of %zu bytes", length, outputSize);
+            status = Z_DATA_ERROR;
+            break;
+        }
+        if (status == Z_BUF_ERROR) continue;
+        snprintf(message, messageSize, "corrupt deflate data: %s", stream.msg ? stream.msg : "inflate failed");
+        break;
+    }
+    inflateEnd(&stream);
+    if (status != Z_STREAM_END) return -1;
+    if (length != outputSize) {
+        snprintf(message, messageSize, "deflate data holds %zu bytes, the directory records %zu", length, outputSize);
+        return -1;
+    }
+    return 0;
+}
+
+unsigned long gi_crc32(const unsigned char *data, size_t size) {
+    uLong crc = crc32(0L, Z_NULL, 0);
+    while (size > 0) {
+        uInt chunk = size > (1u << 30) ? (1u << 30) : (uInt)size;
+        crc = crc32(crc, data, chunk);
+        data += chunk;
+        size -= chunk;
+    }
+    return crc;
 }

