@@ -101,6 +101,12 @@ import Testing
         #expect(TensorBoardWriter.tag(forMetric: key) == tag)
     }
 
+    @Test func pictureTags() {
+        #expect(TensorBoardWriter.tag(forPicture: "phase-14x14") == "phase/14x14")
+        #expect(TensorBoardWriter.tag(forPicture: "phase-4x4-ema") == "phase/4x4-ema")
+        #expect(TensorBoardWriter.tag(forPicture: "final") == "final")
+    }
+
     @Test func pngHeaderGivesSizeAndColorspace() throws {
         let png = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent("grid.png")))
         let header = try #require(TensorBoardWriter.pngHeader(png))
