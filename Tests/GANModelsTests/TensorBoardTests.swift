@@ -265,6 +265,25 @@ import Testing
         #expect(folder.readMetrics().count == 2)
     }
 
+    /// A run that wrote no events, resumed with them on (`gan train --resume --tensorboard`):
+    /// one file, from the restored step on.
+    @Test func eventsTurnedOnAtAResume() throws {
+        let folder = temporaryRunFolder("tb-on-at-resume")
+        defer { try? FileManager.default.removeItem(at: folder.url) }
+        _ = try makeTrainer(folder, steps: 4, tensorboard: false).train()
+        let resumed = try makeTrainer(folder, steps: 8)
+        #expect(try resumed.resumeIfPossible() != nil && resumed.step == 4)
+        _ = try resumed.train()
+        let files = try events(folder)
+        #expect(files.count == 1)
+        #expect(files.first?.prefix(2).map(\.kind) == [.fileVersion("brain.Event:2"), .sessionStart])
+        var seen: [String: [Int]] = [:]
+        for (step, value) in summaries(files.flatMap { $0 }) { seen[value.tag, default: []].append(step) }
+        #expect(seen["loss/D"] == [5, 6, 7, 8])
+        #expect(seen["samples"] == [6, 8])
+        #expect(seen["config"] == [4])
+    }
+
     /// `tensorboard` is saved only when off; config.json files without it read as on.
     @Test func settingIsSavedOnlyWhenOff() throws {
         var run = RunSettings(family: "gan", preset: "toy", data: try DataSpec(parsing: "toy:ring8"))
