@@ -9,6 +9,8 @@ For each run folder, against what the run wrote itself:
     float32, and no other scalar;
   * the `samples` images are the run's samples/step-NNNNNN.png bytes, at the same steps, and
     decode (pillow) to the size the summary states;
+  * every other image tag is a named picture, once: samples/phase-7x7.png's bytes as `phase/7x7`
+    (TensorBoardWriter.tag(forPicture:)), and every named picture has its tag;
   * the `config` text is config.json (as an indented Markdown code block);
   * the raw event stream (EventFileLoader: every record of every file, in the order TensorBoard
     reads them, no purging applied) holds each (tag, step) once: a resumed run logged no step
@@ -98,6 +100,17 @@ def check(run):
         if picture.size != (e.width, e.height):
             problems.append(f"image at step {e.step}: decodes to {picture.size}, summary says {(e.width, e.height)}")
 
+    # Named pictures (ProGAN's samples/phase-7x7.png): one image under `phase/7x7`, the file's bytes.
+    pictures = {os.path.basename(p)[:-4].replace("-", "/", 1): p
+                for p in glob.glob(os.path.join(run, "samples", "*.png")) if not os.path.basename(p).startswith("step-")}
+    others = sorted(t for t in tags["images"] if t != "samples")
+    if others != sorted(pictures):
+        problems.append(f"image tags {others} besides samples != named pictures {sorted(pictures)}")
+    for name in sorted(set(others) & set(pictures)):
+        shown = acc.Images(name)
+        if [e.encoded_image_string for e in shown] != [open(pictures[name], "rb").read()]:
+            problems.append(f"{name}: {len(shown)} image(s), expected one holding {os.path.basename(pictures[name])}'s bytes")
+
     texts = acc.Tensors("config") if "config" in tags["tensors"] else []
     config = open(os.path.join(run, "config.json")).read()
     if not texts:
@@ -130,7 +143,7 @@ def check(run):
     steps = sorted({s for _, points in expected.items() for s, _ in points})
     print(f"{run}: {len(files)} event file(s), {len(expected)} scalar tags, {sum(len(p) for p in expected.values())} points "
           f"(steps {steps[0] if steps else '-'}…{steps[-1] if steps else '-'}), max relative difference {worst:.2e}, "
-          f"{len(images)} images, {len(texts)} config text(s): {'ok' if not problems else 'FAILED'}")
+          f"{len(images)} images, named pictures {sorted(pictures) or '-'}, {len(texts)} config text(s): {'ok' if not problems else 'FAILED'}")
     return problems
 
 

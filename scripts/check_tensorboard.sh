@@ -4,9 +4,10 @@
 #         as a run killed after logging steps 21-30 without checkpointing them leaves it;
 #         --resume to 40 logs 21-30 again, and TensorBoard must see each step once.
 #   image dcgan on Fashion-MNIST, 40 steps, Ctrl-C (SIGINT) after the 8th log line, --resume.
+#   phases progan on Fashion-MNIST through two growth phases: the phase pictures as images.
 # Each run is checked by check_tensorboard.py (EventAccumulator against metrics.jsonl, the
 # sample PNGs and config.json; the raw records for repeated steps), then `tensorboard --logdir`
-# on both by check_tensorboard_server.py (its HTTP API on loopback).
+# on all three by check_tensorboard_server.py (its HTTP API on loopback).
 # Usage: scripts/check_tensorboard.sh [GAN] [WORK]   (default .build/release/gan, a temporary folder)
 set -euo pipefail
 gan=$(realpath "${1:-.build/release/gan}")
@@ -40,5 +41,10 @@ wait "$pid" || status=$?
 "$gan" train dcgan --out image --resume >>../image.log
 grep -q "interrupted at step" ../image.log
 
-python3 "$scripts/check_tensorboard.py" toy image
+# ProGAN grown 7 → 14 → 28 in 16-image phases at batch 8: each phase's end picture
+# (samples/phase-7x7.png, …) is also an image summary under its own tag (phase/7x7, …).
+"$gan" train progan --data fashion-mnist --steps 10 --batch-size 8 --phase-images 16 --log-every 1 --out phases >../phases.log
+ls phases/samples/phase-7x7.png phases/samples/phase-14x14.png >/dev/null
+
+python3 "$scripts/check_tensorboard.py" toy image phases
 python3 "$scripts/check_tensorboard_server.py" .

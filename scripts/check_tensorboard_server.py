@@ -7,11 +7,12 @@ every run folder under LOGDIR with the steps of its metrics.jsonl.
 Each run folder LOGDIR/NAME (one with a tensorboard/ folder) must appear as the run
 `NAME/tensorboard` in /data/runs, with `loss/D` among /data/plugin/scalars/tags, and
 /data/plugin/scalars/scalars?run=NAME/tensorboard&tag=loss/D must give the steps and float32
-values of metrics.jsonl's `loss_d`; the images and text plugins must list `samples` and `config`. TensorBoard uses its default loader (the Rust data server
-when installed), which does not purge on SessionLog.START: the files alone must hold each step
+values of metrics.jsonl's `loss_d`; the images and text plugins must list `samples` and `config`,
+and the images plugin each named picture (samples/phase-7x7.png as `phase/7x7`). TensorBoard
+uses its default loader (the Rust data server when installed), which does not purge on SessionLog.START: the files alone must hold each step
 once. Prints what the API returned; exits 1 on a mismatch.
 """
-import json, os, socket, subprocess, sys, time, urllib.parse, urllib.request
+import glob, json, os, socket, subprocess, sys, time, urllib.parse, urllib.request
 
 
 def free_port():
@@ -64,6 +65,11 @@ def main():
             print(f"GET /data/plugin/images/tags [{run}] -> {sorted(images)};  /data/plugin/text/tags [{run}] -> {sorted(texts)}")
             if "samples" not in images or "config" not in texts:
                 problems.append(f"{run}: the samples images or the config text are not shown")
+            pictures = sorted(os.path.basename(p)[:-4].replace("-", "/", 1)
+                              for p in glob.glob(os.path.join(logdir, run.split("/")[0], "samples", "*.png"))
+                              if not os.path.basename(p).startswith("step-"))
+            if not set(pictures) <= set(images):
+                problems.append(f"{run}: named pictures {pictures} are not all among the image tags")
             lines = [json.loads(l) for l in open(os.path.join(logdir, run.split("/")[0], "metrics.jsonl"))]
             expected = [(m["step"], m["loss_d"]) for m in lines if "loss_d" in m]
             got = [(p[1], p[2]) for p in points]

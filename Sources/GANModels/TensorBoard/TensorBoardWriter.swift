@@ -6,7 +6,8 @@ import Darwin
 #endif
 
 /// Writes a run's TensorBoard event files into `RUN/tensorboard/`: every scalar of a
-/// metrics.jsonl line under a stable tag, the sample grids as images, the config as text.
+/// metrics.jsonl line under a stable tag, the sample grids as images (named pictures under
+/// `tag(forPicture:)`), the config as text.
 /// Records are buffered and written at `flush()` (the trainer calls it at each checkpoint and
 /// on exit) or when `flushSeconds` have passed, so training pays only on its log cadence.
 ///
@@ -177,6 +178,14 @@ public final class TensorBoardWriter {
         if key.hasPrefix("lr_") { return "lr/" + network(key.dropFirst(3)) }
         if key.hasPrefix("time_") { return "time/" + key.dropFirst(5) }
         return key
+    }
+
+    /// The image tag of a named sample picture (`StepMetrics.pictureName`): the name with its
+    /// first `-` as TensorBoard's group separator, `phase-14x14` → `phase/14x14`, so a
+    /// progressive GAN's phase ends sit together, one tag per resolution.
+    public static func tag(forPicture name: String) -> String {
+        guard let dash = name.firstIndex(of: "-") else { return name }
+        return name[..<dash] + "/" + name[name.index(after: dash)...]
     }
 
     // MARK: Files

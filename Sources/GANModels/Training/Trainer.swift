@@ -10,7 +10,8 @@ import GANTensor
 /// `sampleEvery` steps, checkpoints every `checkpointEvery` steps and at the end, exact resume,
 /// a stop on a non-finite loss and a clean stop when asked (Ctrl-C); `evaluation`, when set,
 /// logs FID and the like every K steps. Unless `run.tensorboard` is false, the same values, the
-/// sample grids and the config also go to TensorBoard event files (`TensorBoardWriter`),
+/// sample grids (and named pictures such as ProGAN's phase ends) and the config also go to
+/// TensorBoard event files (`TensorBoardWriter`),
 /// flushed at each checkpoint and when `train` returns.
 ///
 /// ```swift
@@ -124,7 +125,8 @@ public final class Trainer {
     }
 
     /// Writes the model's sample picture for the current step (to `samples/NAME.png` when a
-    /// name is given).
+    /// name is given), and logs it to TensorBoard: under `samples`, or a named picture under
+    /// its own tag (`phase-14x14` → `phase/14x14`).
     public func writeSamples(name: String? = nil) throws {
         let path = name.map { folder.samplePath(name: $0) } ?? folder.samplePath(step: step)
         switch model.samplePicture(previews) {
@@ -133,13 +135,13 @@ public final class Trainer {
         case let .points(points, labels):
             try SampleWriter.write(points, to: path, toy: toy, labels: labels)
         }
-        if name == nil { logSamples(path) }
+        logSamples(path, tag: name.map(TensorBoardWriter.tag(forPicture:)) ?? TensorBoardWriter.samplesTag)
     }
 
-    /// The sample grid at `path` (the PNG bytes just written) as TensorBoard's image at this step.
-    private func logSamples(_ path: String) {
+    /// The picture at `path` (the PNG bytes just written) as TensorBoard's image at this step.
+    private func logSamples(_ path: String, tag: String = TensorBoardWriter.samplesTag) {
         guard tensorboard != nil, let png = FileManager.default.contents(atPath: path) else { return }
-        withTensorBoard { $0.add(png: [UInt8](png), step: step) }
+        withTensorBoard { $0.add(png: [UInt8](png), tag: tag, step: step) }
     }
 
     /// Runs `body` on the event writer; a failure is reported once and turns TensorBoard off
