@@ -379,7 +379,9 @@ struct Train: ParsableCommand {
                 : "sample with: gan sample --run \(folder.url.path) --out samples.png")
         case .interrupted(let step, let checkpoint):
             reporter.line("interrupted at step \(step): checkpoint written to \(checkpoint.path)")
-            reporter.line("continue with: gan train \(family.name) --out \(folder.url.path) --resume")
+            reporter.line("continue with: " + (communicator.map { "mpirun -np \($0.size) " } ?? "")
+                          + "gan train \(family.name) --out \(folder.url.path) --resume"
+                          + (communicator == nil ? "" : " --distributed mpi"))
             throw ExitCode(130)
         }
     }
