@@ -118,6 +118,21 @@ import Testing
         #expect(Checkpoints.stepFiles(in: folder).map(\.step) == [4])
     }
 
+    /// A stop asked of one rank (a signal that reached one process) stops every rank after the
+    /// same step, and rank 0 writes the checkpoint there.
+    @Test func aStopOnOneRankStopsAllAtTheSameStep() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dp-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = RunFolder(path: root.path)
+        let outcomes = try ThreadCommunicator.run(ranks: 2) { communicator -> Trainer.Outcome in
+            let trainer = try toyTrainer(folder: folder, communicator: communicator)
+            return try trainer.train(shouldStop: { communicator.rank == 1 && trainer.step >= 2 })
+        }
+        let url = folder.checkpointsURL.appendingPathComponent(Checkpoints.fileName(step: 2))
+        #expect(outcomes == [.interrupted(step: 2, checkpoint: url), .interrupted(step: 2, checkpoint: url)])
+        #expect(Checkpoints.stepFiles(in: folder).map(\.step) == [2])
+    }
+
     @Test func aCheckpointResumesOnlyWithItsNumberOfRanks() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dp-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
