@@ -41,10 +41,11 @@ struct Train: ParsableCommand {
           gan train dcgan --preset dcgan64 --data folder:~/faces
           mpirun -np 2 gan train dcgan --data fashion-mnist --distributed mpi --sync-bn
 
-        Data-parallel (--distributed mpi, one process per rank under Open MPI's mpirun): every
-        rank deals the global --batch-size batch from the shared seed and trains on its slice;
-        gradients are averaged in one all-reduce per optimiser step, so all ranks keep the same
-        weights; rank 0 writes the run folder. A run resumes with the same number of ranks.
+        Data-parallel (--distributed mpi, one process per rank under Open MPI's
+        mpirun): every rank deals the global --batch-size batch from the shared
+        seed and trains on its slice; gradients are averaged in one all-reduce
+        per optimiser step, so all ranks keep the same weights; rank 0 writes the
+        run folder. A run resumes with the same number of ranks.
 
         Family options (each family takes only its own; see `gan list`):
         \(familyOptionHelp())
