@@ -108,6 +108,14 @@ import Testing
         if allReduce {
             #expect(relativeError(Tensor(ranks[0].0), expected) < 1e-5)
             #expect(ranks[0].0 == ranks[1].0, "the ranks' weights differ")
+            // Rank 0 logs the ranks' mean losses: the whole batch's, as the single process logs them.
+            func losses(_ name: String) -> [Double] {
+                RunFolder(path: root.appendingPathComponent(name).path).readMetrics()
+                    .compactMap { ($0["loss_g"] as? NSNumber)?.doubleValue }
+            }
+            let (one, two) = (losses("one"), losses("two"))
+            #expect(one.count == 2 && two.count == 2)
+            for (a, b) in zip(one, two) { #expect(abs(a - b) <= 1e-4 * Swift.max(1, abs(a)), "loss_g \(b) against \(a)") }
         } else {
             // The control: without the all-reduce each rank follows its own half of the batch.
             #expect(relativeError(Tensor(ranks[0].0), expected) > 1e-3)

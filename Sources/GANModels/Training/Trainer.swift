@@ -17,8 +17,9 @@ import GANTensor
 /// deals the global batch and keeps its slice (`ShardedBatches`), draws per-sample randomness
 /// for the global batch (`StepContext.perSample`), and averages every gradient list with one
 /// all-reduce before its optimiser step (`GradientAllReduce`), so all ranks keep the same
-/// weights, optimiser and RNG states. Rank 0 alone writes logs, grids, TensorBoard events,
-/// evaluations and checkpoints; a stop request on any rank stops all at the same step.
+/// weights, optimiser and RNG states. Rank 0 alone writes logs (the ranks' losses and
+/// measurements averaged), grids, TensorBoard events, evaluations and checkpoints; a stop
+/// request on any rank stops all at the same step.
 ///
 /// ```swift
 /// let trainer = try Trainer(run: settings, model: config, datasets: [data], folder: folder)
@@ -312,13 +313,21 @@ public final class Trainer {
         var values: [String: Any] = ["step": step, "epoch": batches.epoch,
                                      "images_per_second": window.rate, "elapsed_s": elapsed, "eta_s": eta]
         var text = "step \(step)/\(run.steps)  epoch \(batches.epoch)"
-        for (key, label, mean) in window.meanLosses {
+        var losses = window.meanLosses, measured = m.measurements.map { ($0.key, $0.label, Double($0.value)) }
+        if let communicator, communicator.size > 1 {
+            // The ranks' values averaged: each rank's loss is the mean over an equal slice, so
+            // this is the global batch's loss, as one process would log it.
+            let mean = communicator.summed(losses.map(\.2) + measured.map(\.2)).map { $0 / Double(communicator.size) }
+            losses = zip(losses, mean).map { ($0.0, $0.1, $1) }
+            measured = zip(measured, mean.dropFirst(losses.count)).map { ($0.0, $0.1, $1) }
+        }
+        for (key, label, mean) in losses {
             values[key] = mean
             text += "  \(label) " + String(format: "%.4f", mean)
         }
-        for value in m.measurements {
-            values[value.key] = Double(value.value)
-            text += "  \(value.label) " + String(format: "%.3g", value.value)
+        for (key, label, value) in measured {
+            values[key] = value
+            text += "  \(label) " + String(format: "%.3g", value)
         }
         // The rates this step used (`optimizer_g` → `lr_g`), for schedules.
         for (name, optimizer) in model.optimizers {
