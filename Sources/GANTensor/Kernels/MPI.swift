@@ -168,7 +168,7 @@ public final class MPICommunicator: Communicator {
         }
         var done: Int32 = 0
         var polls = 0
-        let deadline = start + UInt64(timeout * 1e9)
+        var deadline = start + UInt64(timeout * 1e9), last = start
         while true {
             _ = mpi.test(&request, &done, nil)
             if done != 0 { break }
@@ -176,7 +176,12 @@ public final class MPICommunicator: Communicator {
             // Spin for the first thousand polls (a step's sums take microseconds), then sleep a
             // little between polls so a long wait leaves the core to the others.
             if polls > 1000 {
-                if DispatchTime.now().uptimeNanoseconds > deadline {
+                let now = DispatchTime.now().uptimeNanoseconds
+                // A gap of seconds between polls: this process itself was stopped (SIGSTOP),
+                // which is no sign that the others hang.
+                if now - last > 1_000_000_000 { deadline += now - last }
+                last = now
+                if now > deadline {
                     stop("a sum of \(count) values waited \(Int(timeout)) s (--mpi-timeout) for the other processes: "
                          + "one of them died or hangs")
                 }
