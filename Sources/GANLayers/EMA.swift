@@ -4,8 +4,9 @@ import GANTensor
 /// from it): a deep copy whose parameters follow the model's,
 /// `average ← decay·average + (1 − decay)·parameter`, and whose buffers (running
 /// statistics) are copied from the model at each update. Spectrally normalised layers keep
-/// their own power-iteration vectors, one step per update on the averaged weight: the model's
-/// `u` and `v` estimate σ of the model's weight, not of the average.
+/// their own power-iteration vectors, iterated on the averaged weight at each update (as many
+/// steps as the layer takes per training forward, at least one): the model's `u` and `v`
+/// estimate σ of the model's weight, not of the average.
 ///
 /// With `warmUp`, the decay in force after `n` updates is `min(decay, (1 + n) / (10 + n))`
 /// (TensorFlow's `num_updates` rule), so the average forgets its random start quickly.
@@ -84,7 +85,7 @@ public final class ExponentialMovingAverage<Model: Module> {
             }
         }
         for (b, a) in bufferPairs { a.value = b.value }
-        for sn in spectralNorms { sn.iteratePowerMethod(1) }
+        for sn in spectralNorms { sn.iteratePowerMethod(max(sn.powerIterations, 1)) }
         updateCount += 1
     }
 

@@ -7,9 +7,21 @@ public protocol SpectralNormWrapper: Module {
     /// The weight the layer runs with in evaluation, `weight_orig / σ` with the stored `u` and
     /// `v`, viewed as the `[outputs, rest]` matrix σ estimates the largest singular value of.
     var normalizedMatrix: Tensor { get }
+    /// Power-iteration steps per training forward.
+    var powerIterations: Int { get set }
     /// Runs `iterations` power-iteration steps on the current weight, updating `u` and `v`
     /// (what a training forward does first), without a forward.
     func iteratePowerMethod(_ iterations: Int)
+}
+
+extension Module {
+    /// Sets the power-iteration steps per training forward of every spectrally normalised layer
+    /// in this module's tree (BigGAN-PyTorch's `num_G_SV_itrs` / `num_D_SV_itrs`).
+    public func setSpectralNormIterations(_ iterations: Int) {
+        for case let wrapper as any SpectralNormWrapper in namedModules().map(\.module) {
+            wrapper.powerIterations = iterations
+        }
+    }
 }
 
 /// Spectral normalisation (Miyato et al. 2018; SNGAN, SAGAN, BigGAN), as PyTorch's
@@ -36,7 +48,9 @@ public final class SpectralNorm<Layer: SpectralNormalizable>: Module, SpectralNo
     /// `weight_v` `[rest]`: the right singular vector estimate.
     public let v: Buffer
     /// Power-iteration steps per training forward.
-    public let powerIterations: Int
+    public var powerIterations: Int {
+        didSet { precondition(powerIterations >= 0, "SpectralNorm: powerIterations \(powerIterations) must not be negative") }
+    }
     /// Floor of the norms when normalising `u` and `v`.
     public let epsilon: Float
 

@@ -25,6 +25,7 @@ public struct FamilyOption: Equatable, Sendable {
     public static let generatorLearningRate = FamilyOption("lr-g", "RATE", "learning rate of the generator(s) (two time-scale update rule)")
     public static let discriminatorLearningRate = FamilyOption("lr-d", "RATE", "learning rate of the discriminator(s)")
     public static let latentDimension = FamilyOption("latent-dim", "N", "the size of z")
+    public static let spectralNormIterations = FamilyOption("sn-iterations", "K", "power-iteration steps per training forward of each spectrally normalised layer (default 1, as PyTorch's spectral_norm)")
     public static let ema = FamilyOption("ema", "DECAY", "keep an exponential moving average of G's weights with this decay (e.g. 0.999); samples use it")
 
     /// The learning-rate options.
@@ -148,6 +149,7 @@ public struct FamilyOptionValues: Equatable, Sendable {
     }
 
     /// `--ema`: a decay in (0, 1).
+    public func spectralNormIterations() throws -> Int? { try int("sn-iterations", "an integer ≥ 1", { $0 >= 1 }) }
     public func emaDecay() throws -> Float? { try float("ema", "in (0, 1)") { $0 > 0 && $0 < 1 } }
 
     /// `--latent-dim`: a positive size.

@@ -6,8 +6,9 @@ import GANTestSupport
 import Testing
 @testable import GANModels
 
-/// ProGAN's and StyleGAN's moving average of G by a half-life in images shown: the decay a step
-/// applies, the options, and config.json files written with a fixed decay.
+/// The moving average of G by a half-life in images shown (ProGAN, StyleGAN, BigGAN, and SAGAN on
+/// request): the decay a step applies, the options, and config.json files written with a fixed
+/// decay.
 @Suite struct EMAScheduleTests {
     @Test func decayFollowsTheBatchAndRampsUp() throws {
         let schedule = EMASchedule(fixedDecay: nil, halfLifeImages: 10_000, rampUp: nil)
@@ -42,6 +43,48 @@ import Testing
             if (p.value - before[name]!).abs().max().item > 0 { moved += 1 }
         }
         #expect(moved > 0)
+    }
+
+    /// A BigGAN step at step 50, batch 4: 200 images shown before it ramp the half-life of 20
+    /// down to 10, so the average moves by 1 − 0.5^(4/10) of the way to G.
+    @Test func bigganStepUsesTheRampedHalfLife() throws {
+        var config = BigGANConfig.grey28
+        config.network = tinyBigGAN()
+        (config.emaHalfLifeImages, config.emaRampUp, config.emaStart) = (20, 0.05, 0)
+        var rng = RandomGenerator(seed: 4)
+        let model = try #require(try config.makeModel(using: &rng) as? AdversarialModel)
+        let before = Dictionary(uniqueKeysWithValues: model.generator.namedParameters().map { ($0.0, $0.1.value) })
+        let real = Tensor.randomUniform([4, 1, 16, 16], using: &rng) * 2 - 1
+        let batch = Batch(samples: real, labels: [0, 1, 0, 1], indices: Array(0..<4), epoch: 0, index: 0)
+        _ = try model.trainingStep(StepContext(step: 50, totalSteps: 51, measure: false, rng: rng,
+                                               source: StepParityTests.FixedBatches(batches: [batch])))
+        let beta = Float(pow(0.5, 4.0 / 10))
+        let average = Dictionary(uniqueKeysWithValues: try #require(model.ema).average.namedParameters().map { ($0.0, $0.1.value) })
+        var moved = 0
+        for (name, p) in model.generator.namedParameters() {
+            let expected = beta * before[name]! + (1 - beta) * p.value
+            #expect(relativeError(average[name]!, expected) <= 1e-5, "\(name)")
+            if (p.value - before[name]!).abs().max().item > 0 { moved += 1 }
+        }
+        #expect(moved > 0)
+    }
+
+    /// SAGAN has no average unless asked for; `--ema-images` gives it the ramped half-life. A
+    /// BigGAN config.json from before the half-life keeps its fixed 0.999.
+    @Test func saganAndBigGANOptions() throws {
+        var sagan = SAGANConfig.grey28
+        #expect(!sagan.emaSchedule.isOn)
+        try sagan.apply(try FamilyOptionValues(arguments: ["--ema-images", "5000"], family: SAGANFamily.self))
+        #expect(sagan.emaSchedule == EMASchedule(halfLifeImages: 5000, rampUp: 0.05))
+        try sagan.apply(try FamilyOptionValues(arguments: ["--ema", "0.999"], family: SAGANFamily.self))
+        #expect(sagan.emaSchedule == EMASchedule(fixedDecay: 0.999))
+        #expect(BigGANConfig.grey28.emaSchedule == EMASchedule(halfLifeImages: 10_000, rampUp: 0.05))
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(BigGANConfig.grey28)) as! [String: Any]
+        old["emaHalfLifeImages"] = nil
+        old["emaRampUp"] = nil
+        old["emaDecay"] = 0.999
+        let decoded = try JSONDecoder().decode(BigGANConfig.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(decoded.emaSchedule == EMASchedule(fixedDecay: 0.999))
     }
 
     @Test func optionsAndOldConfigs() throws {

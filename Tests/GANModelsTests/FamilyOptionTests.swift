@@ -38,7 +38,7 @@ import Testing
         // A value no family has as its default ("" for a flag).
         let values = ["loss": "least-squares", "n-critic": "3", "lr": "0.00123", "lr-g": "0.00123", "lr-d": "0.00123",
                       "latent-dim": "7", "ema": "0.95", "ema-images": "5000", "clip": "0.033", "gp-weight": "3.5", "cycle-weight": "4.5",
-                      "identity-weight": "0.25", "pool-size": "7", "unconditional": "", "ortho": "0.5", "ema-start": "77",
+                      "identity-weight": "0.25", "pool-size": "7", "unconditional": "", "ortho": "0.5", "ema-start": "77", "sn-iterations": "3",
                       "width": "8", "phase-images": "777", "drift": "0.002",
                       "r1-gamma": "2.5", "mixing": "0.3", "variant": "2", "pl-weight": "3"]
         // Options that apply only beside another (StyleGAN2's path length needs --variant 2).

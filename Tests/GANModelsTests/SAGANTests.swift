@@ -128,6 +128,41 @@ func spectralNorms(_ module: Module) -> [(name: String, sigma: Float)] {
         #expect((sums - 1).abs().max().item < 1e-5)
     }
 
+    /// `--sn-iterations K` reaches every spectrally normalised layer of both families' G, D and
+    /// EMA copy (BigGAN's conditional-BN maps and attention included), and a training forward
+    /// then runs K steps: `u` moves as K manual steps move it. Old configs keep 1.
+    @Test func powerIterationsReachEveryLayer() throws {
+        var sagan = smallConfig()
+        try sagan.apply(FamilyOptionValues(arguments: ["--sn-iterations", "3", "--ema-images", "100"], family: SAGANFamily.self))
+        try sagan.adapt(to: [tinyImages(count: 8, side: 16)])
+        var biggan = BigGANConfig.grey28
+        biggan.network = tinyBigGAN()
+        try biggan.apply(FamilyOptionValues(arguments: ["--sn-iterations", "3"], family: BigGANFamily.self))
+        for config in [sagan, biggan] as [any ModelConfiguration] {
+            var rng = RandomGenerator(seed: 4)
+            let model = try #require(try config.makeModel(using: &rng) as? AdversarialModel)
+            let modules = [model.generator, model.discriminator, try #require(model.ema).average]
+            let wrappers = modules.flatMap { $0.namedModules().compactMap { $0.module as? any SpectralNormWrapper } }
+            #expect(wrappers.count > 10 && wrappers.allSatisfy { $0.powerIterations == 3 })
+        }
+        var rng = RandomGenerator(seed: 5)
+        let layer = SpectralNorm(Linear(inputFeatures: 6, outputFeatures: 5, using: &rng), using: &rng)
+        let manual = SpectralNorm(Linear(inputFeatures: 6, outputFeatures: 5, using: &rng), using: &rng)
+        manual.copyState(from: layer)
+        layer.powerIterations = 3
+        _ = layer(Tensor.randomNormal([2, 6], using: &rng))
+        manual.iteratePowerMethod(3)
+        #expect(layer.u.value.scalars == manual.u.value.scalars)
+        manual.iteratePowerMethod(1)
+        #expect(layer.u.value.scalars != manual.u.value.scalars)
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(SAGANNetworkSettings.grey28)) as! [String: Any]
+        old["powerIterations"] = nil
+        #expect(try JSONDecoder().decode(SAGANNetworkSettings.self, from: JSONSerialization.data(withJSONObject: old)).powerIterations == nil)
+        var zero = SAGANNetworkSettings.grey28
+        zero.powerIterations = 0
+        #expect(throws: ModelError.self) { try zero.validate() }
+    }
+
     /// Sides that cannot be built are refused with the sides that can.
     @Test func badAttentionSideIsRefused() {
         var settings = SAGANNetworkSettings.grey28

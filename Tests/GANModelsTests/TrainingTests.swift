@@ -62,10 +62,11 @@ import Testing
             c.emaDecay = 0.9
             return (c, tinyImages(count: 32, side: 16))
         case "biggan":
-            // The EMA starts averaging at step 6, after the resume at step 4.
+            // The EMA starts averaging at step 6, after the resume at step 4, with a half-life
+            // that the images shown ramp up.
             var c = BigGANConfig.grey28
             c.network = tinyBigGAN()
-            c.emaDecay = 0.9
+            c.emaHalfLifeImages = 40
             c.emaStart = 6
             return (c, tinyImages(count: 32, side: 16))
         case "progan":

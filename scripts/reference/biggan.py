@@ -263,21 +263,32 @@ def network_settings(config):
 
 def build_generator(settings, init=True):
     """BigGAN's G for ``settings`` (or a run's model config holding it under "network")."""
-    g = Generator(network_settings(settings))
+    g = set_power_iterations(Generator(network_settings(settings)), network_settings(settings))
     return init_ortho(g) if init else g
 
 
 def build_discriminator(settings, init=True):
     """BigGAN's D for ``settings`` (or a run's model config holding it under "network")."""
-    d = Discriminator(network_settings(settings))
+    d = set_power_iterations(Discriminator(network_settings(settings)), network_settings(settings))
     return init_ortho(d) if init else d
+
+
+def set_power_iterations(module, settings):
+    """Every spectral_norm hook of ``module`` runs ``settings["powerIterations"]`` steps per
+    training forward (absent or null: 1, as Swift's default)."""
+    k = settings.get("powerIterations") or 1
+    for m in module.modules():
+        for hook in m._forward_pre_hooks.values():
+            if isinstance(hook, torch.nn.utils.spectral_norm.SpectralNorm):
+                hook.n_power_iterations = k
+    return module
 
 
 def build(model_config):
     """The modules of a biggan run by checkpoint prefix: ``generator``, ``discriminator`` and, with
-    an ``emaDecay``, ``ema`` (a copy of the generator)."""
+    an ``emaDecay`` or ``emaHalfLifeImages``, ``ema`` (a copy of the generator)."""
     modules = {"generator": build_generator(model_config, init=False),
                "discriminator": build_discriminator(model_config, init=False)}
-    if model_config.get("emaDecay") is not None:
+    if model_config.get("emaDecay") is not None or model_config.get("emaHalfLifeImages") is not None:
         modules["ema"] = build_generator(model_config, init=False)
     return modules

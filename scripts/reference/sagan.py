@@ -23,7 +23,7 @@ heykeetae/Self-Attention-GAN's: ``query_conv``, ``key_conv`` (C -> C/8), ``value
 all SN 1x1 with bias, ``gamma`` from 0.
 
 ``build(model_config)`` returns the modules a run's checkpoint holds under its prefixes
-(``generator``, ``discriminator`` and, with an ``emaDecay``, ``ema``).
+(``generator``, ``discriminator`` and, with an ``emaDecay`` or ``emaHalfLifeImages``, ``ema``).
 """
 import copy
 
@@ -140,8 +140,19 @@ class SAGANDiscriminator(nn.Module):
 def build(model_config):
     """The modules of a sagan run by checkpoint prefix."""
     s = model_config["network"]
-    generator = SAGANGenerator(s)
-    modules = {"generator": generator, "discriminator": SAGANDiscriminator(s)}
-    if model_config.get("emaDecay") is not None:
+    generator = set_power_iterations(SAGANGenerator(s), s)
+    modules = {"generator": generator, "discriminator": set_power_iterations(SAGANDiscriminator(s), s)}
+    if model_config.get("emaDecay") is not None or model_config.get("emaHalfLifeImages") is not None:
         modules["ema"] = copy.deepcopy(generator)
     return modules
+
+
+def set_power_iterations(module, settings):
+    """Every spectral_norm hook of ``module`` runs ``settings["powerIterations"]`` steps per
+    training forward (absent or null: 1, as Swift's default)."""
+    k = settings.get("powerIterations") or 1
+    for m in module.modules():
+        for hook in m._forward_pre_hooks.values():
+            if isinstance(hook, torch.nn.utils.spectral_norm.SpectralNorm):
+                hook.n_power_iterations = k
+    return module

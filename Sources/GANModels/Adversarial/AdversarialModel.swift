@@ -14,6 +14,8 @@ public final class AdversarialModel: LatentModel {
     public let ema: ExponentialMovingAverage<Module>?
     public var keepsAverage: Bool { ema != nil }
     public let objective: Objective
+    /// The decay of each EMA update: fixed, or from a half-life in images shown (`EMASchedule`).
+    let emaSchedule: EMASchedule
     /// The first step (0-based) whose EMA update averages; before it the EMA copies G (BigGAN's
     /// `ema_start`). 0: averaging from the start.
     public let emaStart: Int
@@ -23,13 +25,15 @@ public final class AdversarialModel: LatentModel {
 
     public init(generator: any GeneratorNetwork, discriminator: any DiscriminatorNetwork,
                 generatorOptimizer: OptimizerSettings, discriminatorOptimizer: OptimizerSettings,
-                emaDecay: Float?, emaStart: Int = 0, objective: Objective, classCount: Int, latentDimension: Int,
+                ema emaSchedule: EMASchedule, emaStart: Int = 0, objective: Objective, classCount: Int, latentDimension: Int,
                 dataShape: [Int]) {
         self.generator = generator
         self.discriminator = discriminator
         self.generatorOptimizer = generatorOptimizer.make(generator.parameters())
         self.discriminatorOptimizer = discriminatorOptimizer.make(discriminator.parameters())
-        self.ema = emaDecay.map { ExponentialMovingAverage<Module>(model: generator, decay: $0) }
+        self.ema = emaSchedule.isOn
+            ? ExponentialMovingAverage<Module>(model: generator, decay: emaSchedule.decay(batch: 1, imagesShown: 0)) : nil
+        self.emaSchedule = emaSchedule
         self.objective = objective
         self.emaStart = emaStart
         self.classCount = classCount
@@ -130,7 +134,8 @@ public final class AdversarialModel: LatentModel {
         let grads = context.time("g_backward") { gradients(of: loss, wrt: generator.parameters().map(\.value)) }
         if context.measure { metrics.measure("grad_norm_g", gradientNorm(grads), label: "|∇G|") }
         context.apply(grads, to: generatorOptimizer)
-        ema?.update(decay: context.step < emaStart ? 0 : nil)
+        let n = fake.shape[0]
+        ema?.update(decay: context.step < emaStart ? 0 : emaSchedule.decay(batch: n, imagesShown: context.step * n))
         return metrics
     }
 

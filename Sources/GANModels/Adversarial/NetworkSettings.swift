@@ -137,7 +137,7 @@ public struct NetworkSettings: Codable, Equatable, Sendable {
         return AdversarialModel(generator: makeGenerator(classCount: classCount, using: &rng),
                                 discriminator: makeDiscriminator(classCount: classCount, using: &rng),
                                 generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
-                                emaDecay: emaDecay, objective: objective, classCount: classCount,
+                                ema: EMASchedule(fixedDecay: emaDecay), objective: objective, classCount: classCount,
                                 latentDimension: latentDimension, dataShape: dataShape)
     }
 

@@ -10,7 +10,7 @@ import GANTensor
 /// ```text
 /// D (×2, each on a fresh real batch):  minimise E[max(0, 1 − D(x, y))] + E[max(0, 1 + D(G(z, y), y))]
 /// G:  minimise −E[D(G(z, y), y)] + β Σ_W ‖W Wᵀ ⊙ (1 − I)‖²_F      (every G weight but the shared embedding)
-/// EMA: copies G before `emaStart`, then averages with `emaDecay`
+/// EMA: copies G before `emaStart`, then averages (half-life 10k images, `EMASchedule`)
 /// ```
 ///
 /// Adam with β (0, 0.999) at G 1e-4, D 4e-4 (the paper's ImageNet settings). Fakes take the real
@@ -25,15 +25,24 @@ public struct BigGANConfig: ModelConfiguration, Equatable {
     public var discriminatorOptimizer: OptimizerSettings
     /// β of the orthogonal regularisation (0: none).
     public var orthogonalRegularization: Float
+    /// A fixed per-step decay of G's moving average (`--ema`; config.json files written before
+    /// the half-life have 0.999 here, the paper's 0.9999 per step at batch 2048 being far slower).
     public var emaDecay: Float?
+    /// The moving average's half-life in images shown (see `EMASchedule`).
+    public var emaHalfLifeImages: Int?
+    /// The half-life is at most this fraction of the images shown (see `EMASchedule`).
+    public var emaRampUp: Float?
     /// The step (0-based) from which the EMA averages; before it, it copies G.
     public var emaStart: Int
 
     static func make(_ network: BigGANNetworkSettings) -> BigGANConfig {
         BigGANConfig(network: network, discriminatorSteps: 2,
                      generatorOptimizer: .adam(1e-4, 0, 0.999), discriminatorOptimizer: .adam(4e-4, 0, 0.999),
-                     orthogonalRegularization: 1e-4, emaDecay: 0.999, emaStart: 1000)
+                     orthogonalRegularization: 1e-4, emaDecay: nil, emaHalfLifeImages: 10_000,
+                     emaRampUp: EMASchedule.defaultRampUp, emaStart: 1000)
     }
+
+    var emaSchedule: EMASchedule { EMASchedule(fixedDecay: emaDecay, halfLifeImages: emaHalfLifeImages, rampUp: emaRampUp) }
 
     public static let grey28 = make(.grey28)
     public static let colour32 = make(.colour32)
@@ -42,18 +51,19 @@ public struct BigGANConfig: ModelConfiguration, Equatable {
     public static let options: [FamilyOption] =
         [.criticSteps] + FamilyOption.learningRates
         + [FamilyOption("ortho", "β", "orthogonal regularisation strength of G (default 1e-4; 0 turns it off)"),
-           FamilyOption("ema", "DECAY", "decay of G's exponential moving average (default 0.999); samples use it"),
+           EMASchedule.options[0], EMASchedule.options[1],
            FamilyOption("ema-start", "STEP", "the step from which the EMA averages; before it, it copies G (default 1000)"),
            FamilyOption("width", "CH", "BigGAN's channel multiplier ch: every layer has a multiple of it (grey28: 16, colour32 and colour64: 32)"),
-           .latentDimension]
+           .latentDimension, .spectralNormIterations]
 
     public mutating func apply(_ options: FamilyOptionValues) throws {
         try options.applyLearningRates(generator: &generatorOptimizer, discriminator: &discriminatorOptimizer)
         if let k = try options.criticSteps() { discriminatorSteps = k }
         if let beta = try options.float("ortho", "a non-negative number", { $0 >= 0 }) { orthogonalRegularization = beta }
-        if let decay = try options.emaDecay() { emaDecay = decay }
+        try EMASchedule.apply(options, fixedDecay: &emaDecay, halfLifeImages: &emaHalfLifeImages, rampUp: &emaRampUp)
         if let start = try options.int("ema-start", "a step number ≥ 0", { $0 >= 0 }) { emaStart = start }
         if let n = try options.latentDimension() { network.latentDimension = n }
+        if let k = try options.spectralNormIterations() { network.powerIterations = k }
         if let ch = try options.int("width", "a positive integer", { $0 > 0 }) { network.width = ch }
     }
 
@@ -77,7 +87,7 @@ public struct BigGANConfig: ModelConfiguration, Equatable {
 
     public func makeModel(using rng: inout RandomGenerator) throws -> any TrainableModel {
         try network.validate()
-        try checkEMADecay(emaDecay)
+        try emaSchedule.check()
         let generator = BigGANGenerator(settings: network, using: &rng)
         let discriminator = BigGANDiscriminator(settings: network, using: &rng)
         let objective = Objective(loss: .hinge, discriminatorSteps: discriminatorSteps,
@@ -85,7 +95,7 @@ public struct BigGANConfig: ModelConfiguration, Equatable {
                                   unregularizedPrefixes: ["shared."])
         return AdversarialModel(generator: generator, discriminator: discriminator,
                                 generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
-                                emaDecay: emaDecay, emaStart: emaStart, objective: objective,
+                                ema: emaSchedule, emaStart: emaStart, objective: objective,
                                 classCount: conditionalClassCount, latentDimension: network.latentDimension,
                                 dataShape: network.imageShape)
     }
@@ -94,7 +104,7 @@ public struct BigGANConfig: ModelConfiguration, Equatable {
         ["networks: \(network.summary)" + (conditionalClassCount > 0 ? "" : " (unlabelled data: unconditional)"),
          "loss: hinge, D steps per G step: \(discriminatorSteps), orthogonal regularisation β \(orthogonalRegularization)",
          "optimisers: G \(generatorOptimizer.summary), D \(discriminatorOptimizer.summary)"]
-            + (emaDecay.map { ["EMA of G: decay \($0) from step \(emaStart) (a copy of G before)"] } ?? [])
+            + (emaSchedule.isOn ? ["EMA of G: \(emaSchedule.summary), from step \(emaStart) (a copy of G before)"] : [])
     }
 }
 

@@ -45,6 +45,7 @@ public final class BigGANDiscriminator: Module, DiscriminatorNetwork {
         linear = SpectralNorm(Linear(inputFeatures: channels.last!, outputFeatures: 1, using: &rng), using: &rng)
         embed = SpectralNorm(Embedding(entries: settings.classCount, dimension: channels.last!, using: &rng), using: &rng)
         super.init()
+        setSpectralNormIterations(settings.powerIterations ?? 1)
         if orthogonal { Initializer.bigGANOrthogonal(self, using: &rng) }
     }
 

@@ -59,6 +59,7 @@ public final class BigGANGenerator: Module, AttentionGenerator {
         outputConv = SpectralNorm(Conv2d(inputChannels: channels.last!, outputChannels: settings.channels, kernelSize: 3,
                                          padding: 1, using: &rng), using: &rng)
         super.init()
+        setSpectralNormIterations(settings.powerIterations ?? 1)
         if orthogonal { Initializer.bigGANOrthogonal(self, using: &rng) }
     }
 

@@ -46,6 +46,9 @@ public struct BigGANNetworkSettings: Codable, Equatable, Sendable {
     public var discriminatorDownsample: [Bool]
     /// The side after whose (first) block D has its attention block; `nil` for none.
     public var discriminatorAttention: Int?
+    /// Power-iteration steps per training forward of every spectrally normalised layer (`nil`:
+    /// 1, PyTorch's and both papers' default, and config.json files written before the option).
+    public var powerIterations: Int?
 
     public init(channels: Int, imageSize: Int, width: Int, latentDimension: Int, sharedDimension: Int,
                 classCount: Int, generatorMultipliers: [Int], bottomWidth: Int, generatorAttention: Int?,
@@ -152,6 +155,9 @@ public struct BigGANNetworkSettings: Codable, Equatable, Sendable {
         guard channels >= 1, width >= 1, sharedDimension >= 1 else {
             throw fail("channels, width and shared dimension must be positive, got \(channels), \(width), \(sharedDimension)")
         }
+        if let k = powerIterations, k < 1 {
+            throw fail("the spectral-norm power iterations must be at least 1, got \(k)")
+        }
         guard classCount >= 1 else {
             throw fail("the class count must be at least 1 (1 for unlabelled data), got \(classCount)")
         }
@@ -218,5 +224,6 @@ public struct BigGANNetworkSettings: Codable, Equatable, Sendable {
             + ", D " + discriminatorChannels.map(String.init).joined(separator: "→")
             + (discriminatorAttention.map { " attention@\($0)" } ?? "")
             + ", z \(latentDimension) (\(generatorBlocks + 1)×\(latentChunk)), shared \(sharedDimension), \(classCount) classes"
+            + (powerIterations.map { ", \($0) spectral-norm power iterations per forward" } ?? "")
     }
 }

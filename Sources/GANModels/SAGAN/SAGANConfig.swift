@@ -20,15 +20,22 @@ public struct SAGANConfig: ModelConfiguration, Equatable {
     public var discriminatorSteps: Int
     public var generatorOptimizer: OptimizerSettings
     public var discriminatorOptimizer: OptimizerSettings
+    /// A fixed per-step decay of G's moving average (`--ema`).
     public var emaDecay: Float?
+    /// The moving average's half-life in images shown (`--ema-images`, see `EMASchedule`).
+    public var emaHalfLifeImages: Int?
+    /// The half-life is at most this fraction of the images shown (see `EMASchedule`).
+    public var emaRampUp: Float?
     /// Whether to condition on the data's classes when it has them.
     public var conditional: Bool
 
     static func make(_ network: SAGANNetworkSettings) -> SAGANConfig {
         SAGANConfig(network: network, loss: .hinge, discriminatorSteps: 1,
                     generatorOptimizer: .adam(1e-4, 0, 0.9), discriminatorOptimizer: .adam(4e-4, 0, 0.9),
-                    emaDecay: nil, conditional: true)
+                    emaDecay: nil, emaHalfLifeImages: nil, emaRampUp: nil, conditional: true)
     }
+
+    var emaSchedule: EMASchedule { EMASchedule(fixedDecay: emaDecay, halfLifeImages: emaHalfLifeImages, rampUp: emaRampUp) }
 
     public static let grey28 = make(.grey28)
     public static let colour32 = make(.colour32)
@@ -36,12 +43,13 @@ public struct SAGANConfig: ModelConfiguration, Equatable {
 
     public static let options: [FamilyOption] =
         [FamilyOption("unconditional", nil, "ignore the data's labels (default: class-conditional when the data has them)"),
-         .loss, .criticSteps] + FamilyOption.learningRates + [.latentDimension, .ema]
+         .loss, .criticSteps] + FamilyOption.learningRates + [.latentDimension] + EMASchedule.optionalOptions + [.spectralNormIterations]
 
     public mutating func apply(_ options: FamilyOptionValues) throws {
         try options.applyLearningRates(generator: &generatorOptimizer, discriminator: &discriminatorOptimizer)
         if let n = try options.latentDimension() { network.latentDimension = n }
-        if let decay = try options.emaDecay() { emaDecay = decay }
+        if let k = try options.spectralNormIterations() { network.powerIterations = k }
+        try EMASchedule.apply(options, fixedDecay: &emaDecay, halfLifeImages: &emaHalfLifeImages, rampUp: &emaRampUp)
         if let loss = try options.choice("loss", as: AdversarialLoss.self) { self.loss = loss }
         if let k = try options.criticSteps() { discriminatorSteps = k }
         if options.flag("unconditional") { conditional = false }
@@ -63,12 +71,12 @@ public struct SAGANConfig: ModelConfiguration, Equatable {
 
     public func makeModel(using rng: inout RandomGenerator) throws -> any TrainableModel {
         try network.validate()
-        try checkEMADecay(emaDecay)
+        try emaSchedule.check()
         let generator = SAGANGenerator(settings: network, using: &rng)
         let discriminator = SAGANDiscriminator(settings: network, using: &rng)
         return AdversarialModel(generator: generator, discriminator: discriminator,
                                 generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
-                                emaDecay: emaDecay, objective: Objective(loss: loss, discriminatorSteps: discriminatorSteps),
+                                ema: emaSchedule, objective: Objective(loss: loss, discriminatorSteps: discriminatorSteps),
                                 classCount: network.classCount, latentDimension: network.latentDimension,
                                 dataShape: network.imageShape)
     }
@@ -78,7 +86,7 @@ public struct SAGANConfig: ModelConfiguration, Equatable {
             + (network.classCount > 0 ? ", conditioned on \(network.classCount) classes (conditional BN in G, projection D)" : ""),
          "loss: \(loss.rawValue), D steps per G step: \(discriminatorSteps)",
          "optimisers: G \(generatorOptimizer.summary), D \(discriminatorOptimizer.summary)"]
-            + (emaDecay.map { ["EMA of G: decay \($0)"] } ?? [])
+            + (emaSchedule.isOn ? ["EMA of G: \(emaSchedule.summary)"] : [])
     }
 }
 

@@ -37,6 +37,8 @@ public final class SAGANDiscriminator: Module, DiscriminatorNetwork {
         fc = SpectralNorm(Linear(inputFeatures: c(u - 1), outputFeatures: 1, using: &rng), using: &rng)
         embed = settings.classCount > 0
             ? SpectralNorm(Embedding(entries: settings.classCount, dimension: c(u - 1), using: &rng), using: &rng) : nil
+        super.init()
+        setSpectralNormIterations(settings.powerIterations ?? 1)
     }
 
     public override func visitChildren(_ v: ModuleVisitor) {

@@ -52,6 +52,8 @@ public final class SAGANGenerator: Module, AttentionGenerator {
         attention = SelfAttention2d(channels: c(level), spectralNormalization: true, using: &rng)
         out = SpectralNorm(Conv2d(inputChannels: c(u), outputChannels: settings.channels, kernelSize: 3, padding: 1,
                                   using: &rng), using: &rng)
+        super.init()
+        setSpectralNormIterations(settings.powerIterations ?? 1)
     }
 
     public override func visitChildren(_ v: ModuleVisitor) {

@@ -28,6 +28,9 @@ public struct SAGANNetworkSettings: Codable, Equatable, Sendable {
     public var attentionSide: Int
     /// Classes G and D are conditioned on (0: unconditional).
     public var classCount: Int
+    /// Power-iteration steps per training forward of every spectrally normalised layer (`nil`:
+    /// 1, PyTorch's and both papers' default, and config.json files written before the option).
+    public var powerIterations: Int?
 
     public init(channels: Int, imageSize: Int, latentDimension: Int = 128, generatorWidth: Int,
                 discriminatorWidth: Int, attentionSide: Int, classCount: Int = 0) {
@@ -86,6 +89,9 @@ public struct SAGANNetworkSettings: Codable, Equatable, Sendable {
         guard channels > 0, latentDimension > 0, generatorWidth > 0, discriminatorWidth > 0, classCount >= 0 else {
             throw ModelError.invalidOption("sagan: channels, latent dimension and widths must be positive")
         }
+        if let k = powerIterations, k < 1 {
+            throw ModelError.invalidOption("sagan: the spectral-norm power iterations must be at least 1, got \(k)")
+        }
         guard imageSize >= 16, upsamplings >= 2 else {
             throw ModelError.invalidOption("sagan needs square images whose side is 2ᵘ·7 or 2ᵘ·4 with u ≥ 2 (28, 32, 64, …), got \(imageSize)")
         }
@@ -100,6 +106,7 @@ public struct SAGANNetworkSettings: Codable, Equatable, Sendable {
     public var summary: String {
         let g = (0...upsamplings).map { "\(generatorChannels($0))@\(bottomSide << $0)" }.joined(separator: "→")
         let d = (0..<upsamplings).map { "\(discriminatorChannels($0))@\(imageSize >> ($0 + 1))" }.joined(separator: "→")
-        return "G \(g), D \(d), self-attention at \(attentionSide)×\(attentionSide), spectral norm everywhere, z \(latentDimension)"
+        return "G \(g), D \(d), self-attention at \(attentionSide)×\(attentionSide), spectral norm everywhere"
+            + (powerIterations.map { " (\($0) power iterations per forward)" } ?? "") + ", z \(latentDimension)"
     }
 }

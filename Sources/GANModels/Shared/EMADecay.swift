@@ -16,16 +16,20 @@ func checkEMADecay(_ decay: Float?) throws {
 /// shown before the batch, so a short run's average follows G instead of its first weights. A
 /// fixed per-step decay (`--ema`, and config.json files written before the half-life) takes
 /// precedence when set.
-struct EMASchedule {
-    var fixedDecay: Float?
-    var halfLifeImages: Int?
-    var rampUp: Float?
+public struct EMASchedule: Equatable {
+    public var fixedDecay: Float?
+    public var halfLifeImages: Int?
+    public var rampUp: Float?
+
+    public init(fixedDecay: Float? = nil, halfLifeImages: Int? = nil, rampUp: Float? = nil) {
+        (self.fixedDecay, self.halfLifeImages, self.rampUp) = (fixedDecay, halfLifeImages, rampUp)
+    }
 
     /// Whether G has a moving average at all.
-    var isOn: Bool { fixedDecay != nil || halfLifeImages != nil }
+    public var isOn: Bool { fixedDecay != nil || halfLifeImages != nil }
 
     /// The decay of the update after a batch of `batch` images, `imagesShown` before it.
-    func decay(batch: Int, imagesShown: Int) -> Float {
+    public func decay(batch: Int, imagesShown: Int) -> Float {
         if let fixedDecay { return fixedDecay }
         var halfLife = Double(halfLifeImages ?? 1)
         if let rampUp { halfLife = min(halfLife, Double(rampUp) * Double(imagesShown)) }
@@ -55,13 +59,22 @@ struct EMASchedule {
         if decay != nil && images != nil {
             throw ModelError.invalidOption("--ema sets a fixed decay and --ema-images a half-life: give one")
         }
-        if let decay { (fixedDecay, halfLifeImages) = (decay, nil) }
-        if let images { (fixedDecay, halfLifeImages) = (nil, images) }
-        if decay != nil { rampUp = nil }
+        if let decay { (fixedDecay, halfLifeImages, rampUp) = (decay, nil, nil) }
+        if let images { (fixedDecay, halfLifeImages, rampUp) = (nil, images, rampUp ?? defaultRampUp) }
     }
 
+    /// StyleGAN2-ADA's `ema_rampup` for small data sets.
+    static let defaultRampUp: Float = 0.05
+
+    /// The options of a family whose G has an average by default (a half-life of 10,000 images).
     static let options = [
         FamilyOption("ema", "DECAY", "a fixed per-step decay of G's moving average instead of the half-life"),
         FamilyOption("ema-images", "N", "half-life of G's moving average in images shown (default 10000, at most 5% of the images shown so far); samples use it"),
+    ]
+
+    /// The options of a family whose G has no average unless asked for.
+    static let optionalOptions = [
+        FamilyOption("ema", "DECAY", "keep a moving average of G's weights with this fixed per-step decay (e.g. 0.999); samples use it"),
+        FamilyOption("ema-images", "N", "keep a moving average of G's weights with this half-life in images shown (e.g. 10000; at most 5% of the images shown so far); samples use it"),
     ]
 }
