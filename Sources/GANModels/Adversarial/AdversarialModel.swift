@@ -134,7 +134,8 @@ public final class AdversarialModel: LatentModel {
         let grads = context.time("g_backward") { gradients(of: loss, wrt: generator.parameters().map(\.value)) }
         if context.measure { metrics.measure("grad_norm_g", gradientNorm(grads), label: "|∇G|") }
         context.apply(grads, to: generatorOptimizer)
-        let n = fake.shape[0]
+        // The half-life counts the global batch's images (every rank's).
+        let n = context.globalCount(fake.shape[0])
         ema?.update(decay: context.step < emaStart ? 0 : emaSchedule.decay(batch: n, imagesShown: context.step * n))
         return metrics
     }
