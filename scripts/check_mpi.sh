@@ -14,6 +14,8 @@
 # 3. Resume: with another number of ranks refused with the reason; with 2 ranks continues.
 # 4. A rank that hangs (SIGSTOP): the other stops the job within --mpi-timeout (5 s) + 10 s;
 #    a rank killed (SIGKILL): the job ends within 15 s. Times are printed.
+# 5. SIGTERM to one rank (a signal that reaches one process): every rank stops after the same
+#    step, rank 0 writes the checkpoint, and the run resumes from it.
 #
 # Each rank runs one thread (GAN_NUM_THREADS=1): two ranks on two cores. In containers the
 # shared-memory transport is named (`--mca btl self,vader`); GAN_MPIRUN overrides the launcher.
@@ -25,7 +27,7 @@ command -v mpirun >/dev/null || { echo "check_mpi: mpirun not found (apt-get ins
 MPIRUN=${GAN_MPIRUN:-mpirun --allow-run-as-root -np 2 --mca btl self,vader -x GAN_NUM_THREADS=1}
 export GAN_NUM_THREADS=1
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+trap '[ -n "${GAN_CHECK_KEEP:-}" ] || rm -rf "$WORK"' EXIT
 cd "$WORK"
 "$GAN" info | grep "^MPI"
 "$GAN" info | grep -q "^MPI.*Open MPI" || { echo "check_mpi: gan info finds no Open MPI"; exit 1; }
@@ -63,20 +65,27 @@ $MPIRUN "$GAN" train dcgan --out dc2 --resume --steps 22 --distributed mpi > res
 [ "$(cat dc2/checkpoints/latest)" = step-00000022.safetensors ] || fail "the 2-rank resume did not reach step 22"
 grep -q '"ranks" : 2' dc2/config.json || fail "config.json does not record the ranks"
 
-# Starts a long 2-rank run, waits for its first log line, sends SIGNAL to rank 1 and prints
-# how long the job took to end.
+# The pid of rank RANK among the children of mpirun LAUNCHER (plain /proc: no pgrep needed).
+rank_pid() {
+    for dir in /proc/[0-9]*; do
+        [ "$({ awk '{print $4}' "$dir/stat"; } 2>/dev/null)" = "$2" ] || continue
+        { tr '\0' '\n' < "$dir/environ"; } 2>/dev/null | grep -q "^OMPI_COMM_WORLD_RANK=$1\$" && echo "${dir#/proc/}"
+    done
+}
+
+# Starts a long 2-rank run NAME and waits for its fifth step; sets $launcher.
+start_long_run() {
+    $MPIRUN "$GAN" train dcgan --data fashion-mnist --steps 100000 --batch-size 32 --no-tensorboard \
+        --out "$1" --distributed mpi --mpi-timeout 5 > "$1.log" 2>&1 &
+    launcher=$!
+    for _ in $(seq 120); do grep -aq "step 5/" "$1.log" && break; sleep 0.5; done
+}
+
+# Sends SIGNAL to rank 1 of a long run and prints how long the job took to end.
 stop_rank() {
     signal=$1 name=$2
-    $MPIRUN "$GAN" train dcgan --data fashion-mnist --steps 100000 --batch-size 32 --no-tensorboard \
-        --out "$name" --distributed mpi --mpi-timeout 5 > "$name.log" 2>&1 &
-    launcher=$!
-    for _ in $(seq 120); do grep -aq "step 5/" "$name.log" && break; sleep 0.5; done
-    # Rank 1 of this run: the process whose environment says so and whose command names it.
-    victim=""
-    for dir in /proc/[0-9]*; do
-        { tr '\0' '\n' < "$dir/environ"; } 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$' || continue
-        { tr '\0' ' ' < "$dir/cmdline"; } 2>/dev/null | grep -q -- "--out $name " && victim=${dir#/proc/}
-    done
+    start_long_run "$name"
+    victim=$(rank_pid 1 $launcher)
     [ -n "$victim" ] || { kill $launcher; fail "rank 1 of $name not found"; }
     start=$(date +%s.%N)
     kill -$signal "$victim"
@@ -93,5 +102,17 @@ stop_rank STOP hang
 grep -ao "gan: rank [0-9] of 2: a sum .*waited 5 s[^;]*" hang.log || { tail -c 2000 hang.log; fail "no message naming the wait"; }
 stop_rank KILL killed
 grep -ao "mpirun noticed that process rank 1 .*exited on signal 9 (Killed)" killed.log || { tail -c 2000 killed.log; fail "no message naming the dead rank"; }
+
+echo "== 5. SIGTERM to one rank: all ranks stop after the same step, rank 0 writes a checkpoint, the run resumes"
+# (mpirun itself, sent SIGTERM, signals the ranks and kills them odls_base_sigkill_timeout
+# seconds later, 1 by default: a checkpoint then needs a step shorter than that.)
+start_long_run term
+kill -TERM "$(rank_pid 1 $launcher)"
+wait $launcher || true
+grep -ao "interrupted at step [0-9]*: checkpoint written to [^ ]*" term.log || { tail -c 2000 term.log; fail "no checkpoint on SIGTERM"; }
+stopped=$(sed -n 's/^step-0*\([0-9][0-9]*\)\.safetensors$/\1/p' term/checkpoints/latest)
+[ -n "$stopped" ] && [ "$stopped" -ge 5 ] || fail "the SIGTERM checkpoint is not at step 5 or later: $(cat term/checkpoints/latest)"
+$MPIRUN "$GAN" train dcgan --out term --resume --steps $((stopped + 2)) --distributed mpi > term-resume.log 2>&1 \
+    || { tail -c 2000 term-resume.log; fail "resume after SIGTERM"; }
 
 echo "check_mpi: all checks passed"

@@ -45,7 +45,9 @@ struct Train: ParsableCommand {
         mpirun): every rank deals the global --batch-size batch from the shared
         seed and trains on its slice; gradients are averaged in one all-reduce
         per optimiser step, so all ranks keep the same weights; rank 0 writes the
-        run folder. A run resumes with the same number of ranks.
+        run folder. A run resumes with the same number of ranks. A signal to any
+        rank stops all after the same step with a checkpoint; mpirun itself, sent
+        Ctrl-C or SIGTERM, kills the ranks about 1 s after passing it on.
 
         Family options (each family takes only its own; see `gan list`):
         \(familyOptionHelp())
