@@ -59,6 +59,11 @@ public class BatchNorm: Module, UnaryLayer {
     public let bias: Parameter?
     let running: RunningStatistics?
     let ranks: Set<Int>
+    /// The processes whose batches share the statistics in training (synchronised BatchNorm,
+    /// PyTorch's `SyncBatchNorm`; `gan train --sync-bn`); `nil`: this process's batch alone.
+    /// Every process must then run the layer in training mode together. Not copied by
+    /// `structuralCopy` (an EMA copy normalises with its running statistics).
+    public var synchronization: Communicator?
 
     init(features: Int, epsilon: Float, momentum: Float?, affine: Bool, trackRunningStatistics: Bool, ranks: Set<Int>) {
         self.features = features
@@ -90,9 +95,12 @@ public class BatchNorm: Module, UnaryLayer {
         }
         let n = input.count / features
         precondition(!isTraining || n > 1, "\(type(of: self)): expected more than 1 value per channel when training, got input \(input.shape)")
-        let (y, mean, variance) = input.batchNormalized(weight: weight?.value, bias: bias?.value, epsilon: epsilon)
+        let (y, mean, variance) = input.batchNormalized(weight: weight?.value, bias: bias?.value, epsilon: epsilon,
+                                                        synchronizedBy: synchronization)
+        // Synchronised, the batch is every process's (slices of one size).
+        let values = n * (synchronization?.size ?? 1)
         if isTraining, let running {
-            running.update(batchMean: mean, batchVariance: variance * (Float(n) / Float(n - 1)),
+            running.update(batchMean: mean, batchVariance: variance * (Float(values) / Float(values - 1)),
                            momentum: momentum, countsBatch: true)
         }
         return y

@@ -10,14 +10,22 @@ extension Tensor {
     /// Differentiable in `self`, `weight` and `bias`; when the backward pass is itself recorded
     /// (`createGraph: true`, a gradient penalty through BatchNorm) the gradients are written in
     /// differentiable tensor ops, otherwise fused kernels compute them.
+    ///
+    /// With `communicator` (synchronised BatchNorm, as PyTorch's `SyncBatchNorm`) the statistics
+    /// are those of every process's batch together: the forward pass sums the per-channel
+    /// totals across processes (twice: the mean, then the centred squares), and both backward
+    /// paths sum `Σg` and `Σg·x̂`, so `self`'s gradient is that of the sum of all processes'
+    /// losses; `weight`'s and `bias`'s stay this process's (the gradient all-reduce adds them).
+    /// Every process must call it, in the same order.
     public func batchNormalized(
-        weight: Tensor? = nil, bias: Tensor? = nil, epsilon: Float = 1e-5
+        weight: Tensor? = nil, bias: Tensor? = nil, epsilon: Float = 1e-5, synchronizedBy communicator: Communicator? = nil
     ) -> (output: Tensor, mean: Tensor, variance: Tensor) {
         precondition(rank >= 2, "batchNormalized: input must be [N, C, ...], got \(shape)")
         let (n, c) = (shape[0], shape[1]), size = count / Swift.max(1, n * c)
         precondition(weight.map { $0.shape == [c] } ?? true && bias.map { $0.shape == [c] } ?? true,
                      "batchNormalized: weight and bias must be [\(c)] for input \(shape), got \(weight?.shape ?? []) and \(bias?.shape ?? [])")
-        let (mean, variance) = NormalizationKernels.moments(storage, batch: n, channels: c, size: size)
+        let reduce = communicator.map { comm in { (values: UnsafeMutableBufferPointer<Double>) in comm.sum(values) } }
+        let (mean, variance, total) = NormalizationKernels.moments(storage, batch: n, channels: c, size: size, reduce: reduce)
         let inverse = variance.map { 1 / ($0 + epsilon).squareRoot() }
         let gamma = weight?.scalars ?? [Float](repeating: 1, count: c)
         let beta = bias?.scalars ?? [Float](repeating: 0, count: c)
@@ -26,7 +34,7 @@ extension Tensor {
                                                     scale: scale, shift: beta)
         let x = self, inputShape = shape
         let axes = [0] + Array(2..<rank), channelShape = [1, c] + [Int](repeating: 1, count: rank - 2)
-        let m = Float(n * size)
+        let m = Float(total)
         var inputs = [x]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
@@ -38,19 +46,32 @@ extension Tensor {
             var dx: Tensor?, dw: Tensor?, db: Tensor?
             if Autograd.isRecordingEnabled {
                 // Recorded backward: the same formula in differentiable ops.
-                let mu = x.mean(axes: axes, keepDims: true)
-                let r = (x.variance(axes: axes, correction: 0, keepDims: true) + epsilon).rsqrt()
+                // Synchronised: sums over every process's batch.
+                func batchSum(_ t: Tensor) -> Tensor {
+                    let local = t.sum(axes: axes, keepDims: true)
+                    return communicator.map { local.summed(across: $0) } ?? local
+                }
+                let mu = communicator == nil ? x.mean(axes: axes, keepDims: true) : batchSum(x) / m
+                let variance = communicator == nil ? x.variance(axes: axes, correction: 0, keepDims: true)
+                                                   : batchSum((x - mu).square()) / m
+                let r = (variance + epsilon).rsqrt()
                 let xhat = (x - mu) * r
-                let sumG = g.sum(axes: axes, keepDims: true), sumGX = (g * xhat).sum(axes: axes, keepDims: true)
+                let localG = g.sum(axes: axes, keepDims: true), localGX = (g * xhat).sum(axes: axes, keepDims: true)
+                let sumG = communicator.map { localG.summed(across: $0) } ?? localG
+                let sumGX = communicator.map { localGX.summed(across: $0) } ?? localGX
                 if wantsInput {
                     let w = weight.map { $0.reshaped(channelShape) } ?? Tensor(Float(1))
                     dx = w * r / m * (m * g - sumG - xhat * sumGX)
                 }
-                if wantsWeight { dw = sumGX.reshaped([c]) }
-                if wantsBias { db = sumG.reshaped([c]) }
+                if wantsWeight { dw = localGX.reshaped([c]) }
+                if wantsBias { db = localG.reshaped([c]) }
             } else {
-                let (sumG, sumGC) = NormalizationKernels.gradientSums(g.storage, x.storage, batch: n, channels: c,
-                                                                       size: size, mean: mean)
+                let (localG, localGC) = NormalizationKernels.gradientSums(g.storage, x.storage, batch: n, channels: c,
+                                                                           size: size, mean: mean)
+                let (sumG, sumGC) = communicator.map { comm in
+                    let both = comm.summed(localG + localGC)  // one sum across processes for both
+                    return (Array(both[..<c]), Array(both[c...]))
+                } ?? (localG, localGC)
                 if wantsInput {
                     // dx = w r (g - Σg / m - (x - μ) r² Σg(x - μ) / m)
                     let a = (0..<c).map { gamma[$0] * inverse[$0] }
@@ -59,8 +80,8 @@ extension Tensor {
                     dx = Tensor(shape: inputShape, storage: NormalizationKernels.normalizeGradient(
                         g.storage, x.storage, batch: n, channels: c, size: size, mean: mean, a: a, b: b, k: k))
                 }
-                if wantsWeight { dw = Tensor((0..<c).map { Float(sumGC[$0]) * inverse[$0] }, shape: [c]) }
-                if wantsBias { db = Tensor(sumG.map { Float($0) }, shape: [c]) }
+                if wantsWeight { dw = Tensor((0..<c).map { Float(localGC[$0]) * inverse[$0] }, shape: [c]) }
+                if wantsBias { db = Tensor(localG.map { Float($0) }, shape: [c]) }
             }
             return [dx] + (weight != nil ? [dw] : []) + (bias != nil ? [db] : [])
         }

@@ -3,12 +3,13 @@ import GANTensor
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the version, the matrix-product backend and the thread count.",
+        abstract: "Show the version, the matrix-product backend, the thread count and whether MPI is available.",
         discussion: """
         Environment:
           GAN_NUM_THREADS  threads kernels use (default 2)
           GAN_BLAS         'openblas' or a CBLAS library path to use BLAS (default: the built-in GEMM)
           GAN_KERNELS_ISA  force the built-in kernels' instruction set: avx512, avx2 or generic
+          GAN_MPI          Open MPI's libmpi for `gan train --distributed mpi` (default libmpi.so.40)
         """
     )
 
@@ -17,5 +18,6 @@ struct Info: ParsableCommand {
         print("matrix products: \(GEMM.backendDescription)")
         print("kernel instruction set: \(Kernels.instructionSet)")
         print("threads: \(Parallel.threadCount)")
+        print("MPI (gan train --distributed mpi): \(MPILibrary.description)")
     }
 }

@@ -39,6 +39,15 @@ struct Train: ParsableCommand {
           gan train dcgan --data fashion-mnist \\
               --eval-every 500 --eval-metrics fid,kid
           gan train dcgan --preset dcgan64 --data folder:~/faces
+          mpirun -np 2 gan train dcgan --data fashion-mnist --distributed mpi --sync-bn
+
+        Data-parallel (--distributed mpi, one process per rank under Open MPI's
+        mpirun): every rank deals the global --batch-size batch from the shared
+        seed and trains on its slice; gradients are averaged in one all-reduce
+        per optimiser step, so all ranks keep the same weights; rank 0 writes the
+        run folder. A run resumes with the same number of ranks. A signal to any
+        rank stops all after the same step with a checkpoint; mpirun itself, sent
+        Ctrl-C or SIGTERM, kills the ranks about 1 s after passing it on.
 
         Family options (each family takes only its own; see `gan list`):
         \(familyOptionHelp())
@@ -117,6 +126,15 @@ struct Train: ParsableCommand {
     @Flag(help: "Write TensorBoard event files (the default): on --resume of a run saved with --no-tensorboard, turns them back on from the restored step.")
     var tensorboard = false
 
+    @Option(help: "Data-parallel training: 'mpi', one process per rank under `mpirun -np N` (Open MPI, loaded at run time; see `gan info`). --batch-size is the global batch, split evenly; rank 0 writes the run folder.")
+    var distributed: String?
+
+    @Flag(help: "With --distributed: BatchNorm layers normalise with every rank's batch together (default: each rank's own slice).")
+    var syncBn = false
+
+    @Option(help: "With --distributed: seconds a rank waits for the others in an all-reduce before it stops the job (default 300; more than rank 0's longest evaluation or checkpoint).")
+    var mpiTimeout: Double?
+
     func validate() throws {
         // One rule for every option: applied, or refused here with the reason.
         for (name, value) in [("--steps", steps), ("--batch-size", batchSize), ("--sample-every", sampleEvery),
@@ -135,6 +153,13 @@ struct Train: ParsableCommand {
             throw ValidationError("--tensorboard and --no-tensorboard contradict each other: give one of them")
         }
         if let evalCount, evalCount < 2 { throw ValidationError("--eval-count must be at least 2, got \(evalCount)") }
+        if let distributed, distributed != "mpi" {
+            throw ValidationError("--distributed must be mpi (processes started by mpirun), got '\(distributed)'")
+        }
+        if distributed == nil, let given = [syncBn ? "--sync-bn" : nil, mpiTimeout.map { _ in "--mpi-timeout" }].compactMap({ $0 }).first {
+            throw ValidationError("\(given) applies to data-parallel training: add --distributed mpi and start with mpirun -np N")
+        }
+        if let mpiTimeout, !(mpiTimeout > 0) { throw ValidationError("--mpi-timeout must be positive seconds, got \(mpiTimeout)") }
     }
 
     /// The `--eval-*` options given besides `--eval-every`, by name.
@@ -162,11 +187,27 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        guard distributed != nil else { return try train(communicator: nil) }
+        let communicator = try startMPI()
+        do {
+            try train(communicator: communicator)
+        } catch let exit as ExitCode where exit.rawValue == 130 {
+            communicator.finish()
+            throw exit
+        } catch {
+            // The others wait in an all-reduce that will not come: stop them too.
+            communicator.stop("Error: \(error)")
+        }
+        communicator.finish()
+    }
+
+    func train(communicator: MPICommunicator?) throws {
         let family = try Families.named(self.family)
         let folder: RunFolder
         var settings: RunSettings
         var config: any ModelConfiguration
-        let reporter = ProgressReporter()
+        let shard = communicator.map { DataShard(rank: $0.rank, count: $0.size) } ?? .whole
+        let reporter = shard.isPrimary ? ProgressReporter() : ProgressReporter(style: .silent)
 
         if resume {
             guard let out else {
@@ -215,6 +256,7 @@ struct Train: ParsableCommand {
             if convertChannels {
                 throw ModelError.run("\(path): --convert-channels applies when a run starts; the run's data shape is in config.json")
             }
+            try checkResume(saved.run, path: path, shard: shard)
             var run = saved.run
             if let steps { run.steps = steps }
             if let sampleEvery { run.sampleEvery = sampleEvery }
@@ -264,7 +306,8 @@ struct Train: ParsableCommand {
                                    logEvery: logEvery ?? 50, sampleEvery: sampleEvery ?? 0,
                                    checkpointEvery: checkpointEvery ?? 0, keepCheckpoints: keepCheckpoints ?? 3,
                                    schedule: schedule, evaluation: try evaluationSettings(saved: nil),
-                                   tensorboard: !noTensorboard)
+                                   tensorboard: !noTensorboard,
+                                   dataParallel: communicator.map { DataParallelSettings(ranks: $0.size, syncBatchNorm: syncBn) })
             for spec in settings.dataSpecs {
                 try checkShape(of: spec, for: config.dataRequirements, preset: presetName, seed: settings.seed,
                                reporter: reporter)
@@ -291,7 +334,10 @@ struct Train: ParsableCommand {
         try run.validate()
 
         let trainer = try Trainer(run: run, model: config, datasets: datasets, previews: previews,
-                                  folder: folder, reporter: reporter)
+                                  folder: folder, reporter: reporter, communicator: communicator)
+        if let communicator, run.dataParallel?.syncBatchNorm == true {
+            try synchronizeBatchNorm(of: trainer.model, across: communicator, family: family.name, preset: run.preset)
+        }
         var resumedFrom: String?
         if resume {
             resumedFrom = try trainer.resumeIfPossible()
@@ -303,9 +349,13 @@ struct Train: ParsableCommand {
         }
         // Set up (and check) the evaluation before config.json is written, so a wrong --eval-*
         // option leaves nothing behind.
-        let evaluation = try run.evaluation.map { try trainingEvaluation($0, run: run, config: config) }
-        if !resume { try folder.create() }
-        try folder.writeConfig(run: run, model: config)
+        let evaluation = shard.isPrimary ? try run.evaluation.map { try trainingEvaluation($0, run: run, config: config) } : nil
+        // Every rank has checked the folder before rank 0 creates it.
+        if let communicator { _ = communicator.summed([0.0]) }
+        if shard.isPrimary {
+            if !resume { try folder.create() }
+            try folder.writeConfig(run: run, model: config)
+        }
         if resume {
             reporter.line(resumedFrom ?? "\(folder.url.path): no checkpoint yet; starting from step 0")
         }
@@ -313,6 +363,11 @@ struct Train: ParsableCommand {
         reporter.line("\(family.name) (\(run.preset)) on \(described.joined(separator: " ↔ ")), "
                       + "batch \(run.batchSize), steps \(trainer.step) → \(run.steps), seed \(run.seed)"
                       + (run.schedule == .constant ? "" : ", lr decay \(run.schedule.summary)"))
+        if let communicator {
+            reporter.line("  data-parallel: \(communicator.size) ranks (Open MPI), \(run.batchSize / communicator.size) samples each, "
+                          + (run.dataParallel?.syncBatchNorm == true ? "synchronised BatchNorm" : "per-rank BatchNorm statistics")
+                          + ", all-reduce timeout \(Int(communicator.timeout)) s")
+        }
         for line in config.summaryLines { reporter.line("  " + line) }
         reporter.line("  " + trainer.model.parameterSummary)
         reporter.line("  run folder: \(folder.url.path)")
@@ -340,7 +395,9 @@ struct Train: ParsableCommand {
                 : "sample with: gan sample --run \(folder.url.path) --out samples.png")
         case .interrupted(let step, let checkpoint):
             reporter.line("interrupted at step \(step): checkpoint written to \(checkpoint.path)")
-            reporter.line("continue with: gan train \(family.name) --out \(folder.url.path) --resume")
+            reporter.line("continue with: " + (communicator.map { "mpirun -np \($0.size) " } ?? "")
+                          + "gan train \(family.name) --out \(folder.url.path) --resume"
+                          + (communicator == nil ? "" : " --distributed mpi"))
             throw ExitCode(130)
         }
     }

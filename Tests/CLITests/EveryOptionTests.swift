@@ -13,6 +13,8 @@ import Testing
         "keep-checkpoints": ["5"], "data-b": ["toy:grid25"], "lr-decay": ["none"], "lr-decay-start": ["0.25"],
         "eval-every": ["2"], "eval-metrics": ["kid"], "eval-count": ["8"], "eval-features": ["classifier"],
         "no-tensorboard": [], "tensorboard": [],
+        // Data-parallel: refused outside mpirun or without --distributed (scripts/check_mpi.sh runs them).
+        "distributed": ["mpi"], "sync-bn": [], "mpi-timeout": ["30"],
         // Where and how: checked by their own tests.
         "out": nil, "resume": nil, "version": nil, "help": nil,
         // Family options: gan's change its config; the others' are refused naming their families.

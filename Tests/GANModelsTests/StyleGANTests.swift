@@ -133,10 +133,11 @@ import Testing
     @Test func mixingDrawsACrossoverFromTheStepRNG() throws {
         for (p, mixes) in [(Float(1), true), (0, false)] {
             let model = try Self.model(mixing: p)
-            var rng = RandomGenerator(seed: 6)
+            let context = StepContext(step: 0, totalSteps: 1, measure: false, rng: RandomGenerator(seed: 6),
+                                      source: StepParityTests.FixedBatches([Tensor.zeros([2, 1, 16, 16])]))
             var crossovers: Set<Int> = []
             for _ in 0..<40 {
-                let (styles, w, crossover) = withoutGradients { model.drawStyles(count: 2, using: &rng) }
+                let (styles, w, crossover) = withoutGradients { model.drawStyles(count: 2, in: context) }
                 #expect(styles.count == 6 && (crossover != nil) == mixes)
                 let c = crossover ?? 6
                 #expect((1...6).contains(c))

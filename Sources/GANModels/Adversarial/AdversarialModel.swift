@@ -79,7 +79,7 @@ public final class AdversarialModel: LatentModel {
             let real = batch.samples, n = real.shape[0]
             let labels = classCount > 0 ? batch.labels : nil
             lastLabels = labels
-            let z = latents(count: n, using: &context.rng)
+            let z = context.perSample(n) { latents(count: $0, using: &$1) }
             let fake = reuse ? generator.generate(z, labels: labels)
                              : withoutGradients { generator.generate(z, labels: labels) }
             let realScores = discriminator.score(real, labels: labels)
@@ -89,7 +89,7 @@ public final class AdversarialModel: LatentModel {
             if let weight = objective.gradientPenaltyWeight {
                 let d = discriminator
                 let (penalty, norm) = GradientPenalty.penalty(
-                    critic: { d.score($0, labels: labels) }, real: real, fake: fake, using: &context.rng)
+                    critic: { d.score($0, labels: labels) }, real: real, fake: fake, in: context)
                 loss = loss + weight * penalty
                 penaltyNorm = norm
             }
@@ -118,7 +118,8 @@ public final class AdversarialModel: LatentModel {
             (fake, labels) = kept
         } else {
             let n = metrics.realSamples / objective.discriminatorSteps
-            (fake, labels) = (generator.generate(latents(count: n, using: &context.rng), labels: lastLabels), lastLabels)
+            let z = context.perSample(n) { latents(count: $0, using: &$1) }
+            (fake, labels) = (generator.generate(z, labels: lastLabels), lastLabels)
         }
         var loss = objective.loss.generatorLoss(fake: discriminator.score(fake, labels: labels))
         metrics.loss("loss_g", try context.finiteValue(of: loss, "the generator loss"), label: "G")
@@ -133,7 +134,8 @@ public final class AdversarialModel: LatentModel {
         let grads = context.time("g_backward") { gradients(of: loss, wrt: generator.parameters().map(\.value)) }
         if context.measure { metrics.measure("grad_norm_g", gradientNorm(grads), label: "|∇G|") }
         context.apply(grads, to: generatorOptimizer)
-        let n = fake.shape[0]
+        // The half-life counts the global batch's images (every rank's).
+        let n = context.globalCount(fake.shape[0])
         ema?.update(decay: context.step < emaStart ? 0 : emaSchedule.decay(batch: n, imagesShown: context.step * n))
         return metrics
     }

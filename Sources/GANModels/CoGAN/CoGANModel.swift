@@ -72,7 +72,7 @@ public final class CoGANModel: LatentModel {
         var metrics = StepMetrics()
         let realA = context.nextBatch(domain: 0).samples, realB = context.nextBatch(domain: 1).samples
         let n = realA.shape[0]
-        let z = latents(count: n, using: &context.rng)
+        let z = context.perSample(n) { latents(count: $0, using: &$1) }
         let fake = generators.generatePair(z)
 
         let real = discriminators.scorePair(a: realA, b: realB)

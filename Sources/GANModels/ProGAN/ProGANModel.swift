@@ -101,14 +101,14 @@ public final class ProGANModel: LatentModel {
         var metrics = StepMetrics()
         let batch = context.nextBatch().samples
         let n = batch.shape[0]
-        let before = context.step * n
+        let before = context.step * context.globalCount(n)
         let growth = schedule.growth(afterImages: before)
         let real = realImages(batch, at: growth)
         let critic = { (x: Tensor) in self.discriminator(x, growth: growth) }
 
-        let fake = withoutGradients { generator(latents(count: n, using: &context.rng), growth: growth) }
+        let fake = withoutGradients { generator(context.perSample(n) { latents(count: $0, using: &$1) }, growth: growth) }
         let realScores = critic(real), fakeScores = critic(fake)
-        let (penalty, interpolateNorm) = GradientPenalty.penalty(critic: critic, real: real, fake: fake, using: &context.rng)
+        let (penalty, interpolateNorm) = GradientPenalty.penalty(critic: critic, real: real, fake: fake, in: context)
         let drift = realScores.square().mean()
         let lossD = fakeScores.mean() - realScores.mean() + gradientPenaltyWeight * penalty + driftWeight * drift
         metrics.loss("loss_d", try context.finiteValue(of: lossD, "the discriminator's loss"), label: "D")
@@ -116,14 +116,14 @@ public final class ProGANModel: LatentModel {
         let dGrads = gradients(of: lossD, wrt: dParameters.map(\.value))
         context.apply(Self.placed(dGrads, of: dParameters, in: discriminatorOptimizer), to: discriminatorOptimizer)
 
-        let lossG = -critic(generator(latents(count: n, using: &context.rng), growth: growth)).mean()
+        let lossG = -critic(generator(context.perSample(n) { latents(count: $0, using: &$1) }, growth: growth)).mean()
         metrics.loss("loss_g", try context.finiteValue(of: lossG, "the generator's loss"), label: "G")
         let gParameters = generator.parameters(at: growth)
         let gGrads = gradients(of: lossG, wrt: gParameters.map(\.value))
         context.apply(Self.placed(gGrads, of: gParameters, in: generatorOptimizer), to: generatorOptimizer)
-        ema?.update(decay: emaSchedule.decay(batch: n, imagesShown: before))
+        ema?.update(decay: emaSchedule.decay(batch: context.globalCount(n), imagesShown: before))
 
-        imagesShown = before + n
+        imagesShown = before + context.globalCount(n)
         if let level = schedule.levelFinished(after: before, upTo: imagesShown) {
             let side = settings.side(depth: level)
             metrics.pictureName = "phase-\(side)x\(side)"

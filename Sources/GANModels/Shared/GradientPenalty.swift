@@ -22,10 +22,32 @@ public enum GradientPenalty {
     public static func penalty(
         critic: (Tensor) -> Tensor, real: Tensor, fake: Tensor, using generator: inout RandomGenerator
     ) -> (penalty: Tensor, meanNorm: Float) {
+        let alpha = Tensor.randomUniform(coefficientShape(of: real, count: real.shape[0]), using: &generator)
+        return penalty(critic: critic, real: real, fake: fake, coefficients: alpha)
+    }
+
+    /// The penalty with the coefficients drawn through `context.perSample` (the global batch's
+    /// coefficients, this process's rows).
+    public static func penalty(
+        critic: (Tensor) -> Tensor, real: Tensor, fake: Tensor, in context: StepContext
+    ) -> (penalty: Tensor, meanNorm: Float) {
+        let alpha = context.perSample(real.shape[0]) { Tensor.randomUniform(coefficientShape(of: real, count: $0), using: &$1) }
+        return penalty(critic: critic, real: real, fake: fake, coefficients: alpha)
+    }
+
+    /// `[count, 1, …]`: one coefficient per sample of `real`.
+    static func coefficientShape(of real: Tensor, count: Int) -> [Int] {
+        [count] + Array(repeating: 1, count: real.rank - 1)
+    }
+
+    /// The penalty for given coefficients `alpha` `[N, 1, …]`.
+    public static func penalty(
+        critic: (Tensor) -> Tensor, real: Tensor, fake: Tensor, coefficients alpha: Tensor
+    ) -> (penalty: Tensor, meanNorm: Float) {
         precondition(real.shape == fake.shape, "GradientPenalty: real \(real.shape) and fake \(fake.shape) differ")
         let n = real.shape[0]
-        let coefficientShape = [n] + Array(repeating: 1, count: real.rank - 1)
-        let alpha = Tensor.randomUniform(coefficientShape, using: &generator)
+        precondition(alpha.shape == coefficientShape(of: real, count: n),
+                     "GradientPenalty: coefficients \(alpha.shape) for samples \(real.shape)")
         let interpolates = withoutGradients { alpha * real.detach() + (1 - alpha) * fake.detach() }
             .requiringGradient()
         let scores = critic(interpolates)

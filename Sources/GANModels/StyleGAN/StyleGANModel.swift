@@ -145,15 +145,16 @@ public final class StyleGANModel: StyleBasedModel {
     }
 
     /// One batch's styles (one `[N, nz]` per layer, mixed or not) and unmixed `w`, drawn as the
-    /// type's description says; the mapping runs in the graph.
-    func drawStyles(count n: Int, using rng: inout RandomGenerator) -> (styles: [Tensor], w: Tensor, crossover: Int?) {
+    /// type's description says (latents per sample through `context.perSample`, the mixing
+    /// draws once per global batch); the mapping runs in the graph.
+    func drawStyles(count n: Int, in context: StepContext) -> (styles: [Tensor], w: Tensor, crossover: Int?) {
         let layers = generator.styleCount
-        let w = generator.mapping(latents(count: n, using: &rng))
-        guard rng.nextUniformDouble() < Double(mixingProbability), layers > 1 else {
+        let w = generator.mapping(context.perSample(n) { latents(count: $0, using: &$1) })
+        guard context.rng.nextUniformDouble() < Double(mixingProbability), layers > 1 else {
             return (Array(repeating: w, count: layers), w, nil)
         }
-        let second = generator.mapping(latents(count: n, using: &rng))
-        let crossover = 1 + Int(rng.nextUniformDouble() * Double(layers - 1))
+        let second = generator.mapping(context.perSample(n) { latents(count: $0, using: &$1) })
+        let crossover = 1 + Int(context.rng.nextUniformDouble() * Double(layers - 1))
         return ((0..<layers).map { $0 < crossover ? w : second }, w, crossover)
     }
 
@@ -170,8 +171,8 @@ public final class StyleGANModel: StyleBasedModel {
         let r1Step = isR1Step(context.step)
 
         let fake = withoutGradients {
-            let (styles, _, _) = drawStyles(count: n, using: &context.rng)
-            return generator.synthesize(styles: styles, noise: generator.noise(count: n, using: &context.rng))
+            let (styles, _, _) = drawStyles(count: n, in: context)
+            return generator.synthesize(styles: styles, noise: context.perSampleList(n) { generator.noise(count: $0, using: &$1) })
         }
         let real = r1Step ? batch.detach().requiringGradient() : batch
         let realScores = discriminator(real), fakeScores = discriminator(fake)
@@ -186,19 +187,19 @@ public final class StyleGANModel: StyleBasedModel {
         let dGrads = gradients(of: lossD, wrt: discriminator.parameters().map(\.value))
         context.apply(dGrads, to: discriminatorOptimizer)
 
-        let (styles, w, crossover) = drawStyles(count: n, using: &context.rng)
-        let image = generator.synthesize(styles: styles, noise: generator.noise(count: n, using: &context.rng))
+        let (styles, w, crossover) = drawStyles(count: n, in: context)
+        let image = generator.synthesize(styles: styles, noise: context.perSampleList(n) { generator.noise(count: $0, using: &$1) })
         var lossG = (-discriminator(image)).softplus().mean()
         var pathLengths: Tensor?
         if isPathLengthStep(context.step) {
             let m = Swift.max(1, n / pathLengthBatchShrink)
-            let (plStyles, _, _) = drawStyles(count: m, using: &context.rng)
-            let plNoise = generator.noise(count: m, using: &context.rng)
-            let s = settings.imageSize
-            let direction = Tensor.randomNormal([m, settings.channels, s, s], using: &context.rng) / Float(s)
+            let (plStyles, _, _) = drawStyles(count: m, in: context)
+            let plNoise = context.perSampleList(m) { generator.noise(count: $0, using: &$1) }
+            let s = settings.imageSize, channels = settings.channels
+            let direction = context.perSample(m) { Tensor.randomNormal([$0, channels, s, s], using: &$1) } / Float(s)
             let (penalty, lengths, mean) = StyleGANRegularization.pathLength(
                 generator: generator, styles: plStyles, noise: plNoise, direction: direction,
-                mean: pathLengthMean, decay: pathLengthDecay)
+                mean: pathLengthMean, decay: pathLengthDecay, batchMean: context.meanOverBatch)
             lossG = lossG + (pathLengthWeight * Float(pathLengthInterval)) * penalty
             pathLengthMean = mean
             pathLengths = lengths
@@ -207,10 +208,10 @@ public final class StyleGANModel: StyleBasedModel {
         let gGrads = gradients(of: lossG, wrt: generator.parameters().map(\.value))
         context.apply(gGrads, to: generatorOptimizer)
         withoutGradients {
-            let mean = w.detach().mean(axes: [0])
+            let mean = context.averaged(w.detach().mean(axes: [0]))
             generator.averageW.value = mean + averageWDecay * (generator.averageW.value - mean)
         }
-        ema?.update(decay: emaSchedule.decay(batch: n, imagesShown: context.step * n))
+        ema?.update(decay: emaSchedule.decay(batch: context.globalCount(n), imagesShown: context.step * context.globalCount(n)))
 
         if context.measure {
             metrics.measure("d_real", realScores.mean().item, label: "D(x)")

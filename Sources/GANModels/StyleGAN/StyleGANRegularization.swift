@@ -30,9 +30,12 @@ public enum StyleGANRegularization {
     ///   - direction: `y`, the images' shape `[N, channels, S, S]`, already divided by √(H·W).
     ///   - mean: `a`, the running mean of `pl` before this batch.
     ///   - decay: Its decay (0.01).
+    ///   - batchMean: The mean of the lengths that updates `a` (over every process's batch in a
+    ///     data-parallel run: `StepContext.meanOverBatch`).
     /// - Returns: `penalty` (scalar), `lengths` `[N]`, `mean` (`a'`, detached).
     public static func pathLength(generator: any StyleSynthesisNetwork, styles: [Tensor], noise: [Tensor],
-                                  direction: Tensor, mean: Float, decay: Float)
+                                  direction: Tensor, mean: Float, decay: Float,
+                                  batchMean: (Tensor) -> Tensor = { $0.mean() })
         -> (penalty: Tensor, lengths: Tensor, mean: Float) {
         // One node per style input: the gradient w.r.t. the stack is [N, styles, nz], one row per input
         // even where several inputs share one w.
@@ -44,7 +47,7 @@ public enum StyleGANRegularization {
                      "StyleGANRegularization.pathLength: direction must be \(image.shape), got \(direction.shape)")
         let jacobian = gradients(of: (image * direction).sum(), wrt: [stacked], createGraph: true)[0]
         let lengths = jacobian.square().sum(axis: 2).mean(axis: 1).sqrt()
-        let updated = mean + decay * (lengths.mean() - mean)
+        let updated = mean + decay * (batchMean(lengths) - mean)
         let penalty = (lengths - updated).square().mean()
         return (penalty, lengths, updated.item)
     }

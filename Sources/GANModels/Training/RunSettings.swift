@@ -29,11 +29,14 @@ public struct RunSettings: Codable, Equatable, Sendable {
     /// Whether the run writes TensorBoard event files into `tensorboard/` (`--no-tensorboard`:
     /// false). Saved only when false; absent (older run folders): true.
     public var tensorboard: Bool
+    /// Data-parallel training (`--distributed mpi`): ranks and synchronised BatchNorm; `nil`
+    /// (absent): one process.
+    public var dataParallel: DataParallelSettings?
 
     public init(family: String, preset: String, data: DataSpec, dataB: DataSpec? = nil, seed: UInt64 = 0,
                 batchSize: Int = 64, steps: Int = 1000, logEvery: Int = 50, sampleEvery: Int = 250,
                 checkpointEvery: Int = 250, keepCheckpoints: Int = 3, schedule: LearningRateSchedule = .constant,
-                evaluation: RunEvaluation? = nil, tensorboard: Bool = true) {
+                evaluation: RunEvaluation? = nil, tensorboard: Bool = true, dataParallel: DataParallelSettings? = nil) {
         self.family = family
         self.preset = preset
         self.data = data
@@ -48,7 +51,11 @@ public struct RunSettings: Codable, Equatable, Sendable {
         self.schedule = schedule
         self.evaluation = evaluation
         self.tensorboard = tensorboard
+        self.dataParallel = dataParallel
     }
+
+    /// The processes the run trains with (1 without `--distributed`).
+    public var ranks: Int { dataParallel?.ranks ?? 1 }
 
     /// The data specs, one per domain.
     public var dataSpecs: [DataSpec] { [data] + (dataB.map { [$0] } ?? []) }
@@ -73,7 +80,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
     // `learningRateDecayStart`, as run folders have always had it.
     private enum CodingKeys: String, CodingKey {
         case family, preset, data, dataB, seed, batchSize, steps, logEvery, sampleEvery, checkpointEvery,
-             keepCheckpoints, learningRateDecay, learningRateDecayStart, evaluation, tensorboard
+             keepCheckpoints, learningRateDecay, learningRateDecayStart, evaluation, tensorboard, dataParallel
     }
 
     public init(from decoder: Decoder) throws {
@@ -91,6 +98,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
         keepCheckpoints = try c.decode(Int.self, forKey: .keepCheckpoints)
         evaluation = try c.decodeIfPresent(RunEvaluation.self, forKey: .evaluation)
         tensorboard = try c.decodeIfPresent(Bool.self, forKey: .tensorboard) ?? true
+        dataParallel = try c.decodeIfPresent(DataParallelSettings.self, forKey: .dataParallel)
         switch try c.decodeIfPresent(String.self, forKey: .learningRateDecay) {
         case nil, "none":
             schedule = .constant
@@ -121,5 +129,6 @@ public struct RunSettings: Codable, Equatable, Sendable {
         }
         try c.encodeIfPresent(evaluation, forKey: .evaluation)
         if !tensorboard { try c.encode(false, forKey: .tensorboard) }
+        try c.encodeIfPresent(dataParallel, forKey: .dataParallel)
     }
 }

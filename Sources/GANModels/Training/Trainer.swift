@@ -14,6 +14,14 @@ import GANTensor
 /// TensorBoard event files (`TensorBoardWriter`),
 /// flushed at each checkpoint and when `train` returns.
 ///
+/// Data-parallel (`communicator` given, one process per rank under `mpirun`): every rank
+/// deals the global batch and keeps its slice (`ShardedBatches`), draws per-sample randomness
+/// for the global batch (`StepContext.perSample`), and averages every gradient list with one
+/// all-reduce before its optimiser step (`GradientAllReduce`), so all ranks keep the same
+/// weights, optimiser and RNG states. Rank 0 alone writes logs (the ranks' losses and
+/// measurements averaged), grids, TensorBoard events, evaluations and checkpoints; a stop
+/// request on any rank stops all at the same step.
+///
 /// ```swift
 /// let trainer = try Trainer(run: settings, model: config, datasets: [data], folder: folder)
 /// try trainer.resumeIfPossible()
@@ -40,8 +48,15 @@ public final class Trainer {
     public private(set) var rng: RandomGenerator
     /// Evaluation during training (FID and the like, wired by the CLI); `nil`: none.
     public var evaluation: TrainingEvaluation?
-    /// Called with each gradient list on its way to an optimiser (see `StepContext`).
+    /// Called with each gradient list on its way to an optimiser (see `StepContext`); with a
+    /// communicator, the all-reduce.
     public var gradientHook: ((_ optimizer: Optimizer, _ gradients: [Tensor]) -> [Tensor])?
+    /// The processes of a data-parallel run; `nil` for one process.
+    public let communicator: Communicator?
+    /// This process's slice of every global batch.
+    public let shard: DataShard
+    /// The gradient all-reduce of a data-parallel run (its byte counts).
+    public let allReduce: GradientAllReduce?
     /// The fixed inputs of every sample picture.
     public let previews: PreviewInputs
     /// The toy mixture, when training on one (for scatter plots).
@@ -61,16 +76,26 @@ public final class Trainer {
     ///   - datasets: The training data, one per domain.
     ///   - previews: Held-out data per domain whose first images the sample pictures of a
     ///     translation model show (default: the training data).
+    ///   - communicator: The processes of a data-parallel run (`run.batchSize` is the global
+    ///     batch and must split evenly among them); `nil`: this process alone.
     public init(run: RunSettings, model config: any ModelConfiguration, datasets: [Dataset], previews: [Dataset]? = nil,
-                folder: RunFolder, reporter: ProgressReporter = ProgressReporter(style: .silent)) throws {
+                folder: RunFolder, reporter: ProgressReporter = ProgressReporter(style: .silent),
+                communicator: Communicator? = nil) throws {
         try run.validate()
+        let shard = communicator.map { DataShard(rank: $0.rank, count: $0.size) } ?? .whole
+        try shard.check(batchSize: run.batchSize)
+        self.communicator = communicator
+        self.shard = shard
+        allReduce = communicator.map { GradientAllReduce(communicator: $0) }
+        gradientHook = allReduce?.hook
         self.run = run
         self.modelConfig = config
         self.folder = folder
         self.reporter = reporter
         var initRNG = RandomGenerator(seed: run.seed)
         model = try config.makeModel(using: &initRNG)
-        batches = try DomainBatchers(datasets: datasets, batchSize: run.batchSize, seed: run.seed &+ 2)
+        let global = try DomainBatchers(datasets: datasets, batchSize: run.batchSize, seed: run.seed &+ 2)
+        batches = shard.count > 1 ? ShardedBatches(global, shard: shard) : global
         rng = RandomGenerator(seed: run.seed &+ 1)
         if case .toy(let name) = run.data.source { toy = ToyMixture.named(name) } else { toy = nil }
         self.previews = PreviewInputs(seed: run.seed, samples: (previews ?? datasets).map { Trainer.previewSamples(of: $0) })
@@ -92,15 +117,21 @@ public final class Trainer {
 
     /// The state a checkpoint stores besides the tensors.
     public var state: TrainingState {
-        TrainingState(family: run.family, step: step, rng: rng, batchers: batches.states)
+        TrainingState(family: run.family, step: step, rng: rng, batchers: batches.states, ranks: shard.count)
     }
 
     /// Continues from the newest readable checkpoint of the folder, if there is one.
     /// - Returns: a message saying where it resumed (and which files were skipped), or `nil`.
     @discardableResult
     public func resumeIfPossible() throws -> String? {
-        Checkpoints.removeStaleTemporaries(in: folder)
+        if shard.isPrimary { Checkpoints.removeStaleTemporaries(in: folder) }
         guard let found = try Checkpoints.loadNewest(in: folder, into: model, family: run.family) else { return nil }
+        guard found.state.ranks == shard.count else {
+            throw ModelError.checkpoint("\(found.url.path) was written by a run of \(found.state.ranks) rank\(found.state.ranks == 1 ? "" : "s"), "
+                + "this one has \(shard.count): each rank's batch slice, per-rank BatchNorm statistics and image pools depend "
+                + "on the number of ranks, so resume with " + (found.state.ranks == 1 ? "one process (no mpirun)"
+                    : "mpirun -np \(found.state.ranks) … --distributed mpi"))
+        }
         do {
             try batches.restore(found.state.batchers)
         } catch {
@@ -109,15 +140,21 @@ public final class Trainer {
         step = found.state.step
         rng = found.state.rng
         lastCheckpoint = (found.url, step)
-        folder.truncateMetrics(after: step)
+        if shard.isPrimary { folder.truncateMetrics(after: step) }
         var message = "resumed from \(found.url.path) at step \(step)"
         for reason in found.skipped { message += "\n  skipped unreadable checkpoint: \(reason)" }
         return message
     }
 
-    /// Writes a checkpoint of the current state.
+    /// Writes a checkpoint of the current state (rank 0 of a data-parallel run; the others
+    /// return the path rank 0 writes).
     @discardableResult
     public func saveCheckpoint() throws -> URL {
+        guard shard.isPrimary else {
+            let url = folder.checkpointsURL.appendingPathComponent(Checkpoints.fileName(step: step))
+            lastCheckpoint = (url, step)
+            return url
+        }
         let url = try Checkpoints.write(model: model, state: state, in: folder, keep: run.keepCheckpoints)
         lastCheckpoint = (url, step)
         withTensorBoard { try $0.flush() }
@@ -128,6 +165,7 @@ public final class Trainer {
     /// name is given), and logs it to TensorBoard: under `samples`, or a named picture under
     /// its own tag (`phase-14x14` → `phase/14x14`).
     public func writeSamples(name: String? = nil) throws {
+        guard shard.isPrimary else { return }
         let path = name.map { folder.samplePath(name: $0) } ?? folder.samplePath(step: step)
         switch model.samplePicture(previews) {
         case let .grid(images, perRow):
@@ -163,8 +201,8 @@ public final class Trainer {
     public func train(shouldStop: () -> Bool = { false }) throws -> Outcome {
         let startStep = step
         // Lines of an attempt that never wrote a checkpoint would make the charts run backwards.
-        if step == 0 { folder.clearMetrics() }
-        if run.tensorboard {
+        if step == 0 && shard.isPrimary { folder.clearMetrics() }
+        if run.tensorboard && shard.isPrimary {
             do {
                 let config = String(decoding: try RunFolder.encode(run: run, model: modelConfig), as: UTF8.self)
                 tensorboard = try TensorBoardWriter(folder: folder.tensorboardURL, startStep: step, config: config)
@@ -187,15 +225,17 @@ public final class Trainer {
         while step < run.steps {
             let factor = run.schedule.factor(step: step, total: run.steps)
             for ((_, optimizer), base) in zip(model.optimizers, baseLearningRates) { optimizer.learningRate = base * factor }
-            if shouldStop() {
+            if stopAgreed(shouldStop()) {
                 reporter.finish()
                 return .interrupted(step: step, checkpoint: try saveCheckpoint())
             }
             let early = !logged && step + 1 - startStep == Trainer.firstLogStep
             let measure = early || (step + 1) % run.logEvery == 0 || step + 1 == run.steps
-            let context = StepContext(step: step, totalSteps: run.steps, measure: measure, rng: rng, source: batches)
+            let context = StepContext(step: step, totalSteps: run.steps, measure: measure, rng: rng, source: batches,
+                                      shard: shard, communicator: communicator)
             context.gradientHook = gradientHook
             let t0 = DispatchTime.now().uptimeNanoseconds
+            let reduced = (calls: allReduce?.calls ?? 0, bytes: allReduce?.bytes ?? 0)
             var metrics: StepMetrics
             do {
                 metrics = try model.trainingStep(context)
@@ -212,9 +252,14 @@ public final class Trainer {
                 for (phase, time) in context.phaseSeconds.sorted(by: { $0.key < $1.key }) {
                     metrics.measure("time_\(phase)_ms", Float(time * 1000), label: "\(phase) ms")
                 }
+                if let allReduce {
+                    metrics.measure("allreduce_calls", Float(allReduce.calls - reduced.calls), label: "all-reduces")
+                    metrics.measure("allreduce_bytes", Float(allReduce.bytes - reduced.bytes), label: "bytes")
+                    metrics.measure("time_step_ms", Float(seconds * 1000), label: "step ms")
+                }
             }
             step += 1
-            window.add(metrics, seconds: seconds)
+            window.add(metrics, seconds: seconds, processes: shard.count)
             if measure {
                 log(metrics, window: window, elapsed: Date().timeIntervalSince(started), stepsDone: step - startStep)
                 window = LogWindow()
@@ -225,7 +270,7 @@ public final class Trainer {
                     + String(format: " %.0f img/s", window.rate)
             }
             reporter.progress(step: step, total: run.steps, startStep: startStep, status: lastStatus)
-            if let evaluation, step % evaluation.every == 0 || step == run.steps { evaluate(evaluation) }
+            if let evaluation, shard.isPrimary, step % evaluation.every == 0 || step == run.steps { evaluate(evaluation) }
             if step % run.sampleEvery == 0 || step == run.steps { try writeSamples() }
             if let name = metrics.pictureName { try writeSamples(name: name) }
             if step % run.checkpointEvery == 0 || step == run.steps { try saveCheckpoint() }
@@ -233,6 +278,13 @@ public final class Trainer {
         reporter.finish()
         if lastCheckpoint?.step != step { try saveCheckpoint() }
         return .completed(checkpoint: lastCheckpoint!.url)
+    }
+
+    /// Whether any rank was asked to stop (each rank's flag summed across ranks, every step),
+    /// so all stop after the same step; `local` alone for one process.
+    private func stopAgreed(_ local: Bool) -> Bool {
+        guard let communicator, communicator.size > 1 else { return local }
+        return communicator.summed([local ? 1.0 : 0.0])[0] > 0
     }
 
     /// Runs `evaluation` on the current model and appends `{"step", "eval", "eval_seconds"}` (and
@@ -263,13 +315,21 @@ public final class Trainer {
         var values: [String: Any] = ["step": step, "epoch": batches.epoch,
                                      "images_per_second": window.rate, "elapsed_s": elapsed, "eta_s": eta]
         var text = "step \(step)/\(run.steps)  epoch \(batches.epoch)"
-        for (key, label, mean) in window.meanLosses {
+        var losses = window.meanLosses, measured = m.measurements.map { ($0.key, $0.label, Double($0.value)) }
+        if let communicator, communicator.size > 1 {
+            // The ranks' values averaged: each rank's loss is the mean over an equal slice, so
+            // this is the global batch's loss, as one process would log it.
+            let mean = communicator.summed(losses.map(\.2) + measured.map(\.2)).map { $0 / Double(communicator.size) }
+            losses = zip(losses, mean).map { ($0.0, $0.1, $1) }
+            measured = zip(measured, mean.dropFirst(losses.count)).map { ($0.0, $0.1, $1) }
+        }
+        for (key, label, mean) in losses {
             values[key] = mean
             text += "  \(label) " + String(format: "%.4f", mean)
         }
-        for value in m.measurements {
-            values[value.key] = Double(value.value)
-            text += "  \(value.label) " + String(format: "%.3g", value.value)
+        for (key, label, value) in measured {
+            values[key] = value
+            text += "  \(label) " + String(format: "%.3g", value)
         }
         // The rates this step used (`optimizer_g` → `lr_g`), for schedules.
         for (name, optimizer) in model.optimizers {
@@ -278,6 +338,7 @@ public final class Trainer {
         }
         text += String(format: "  %.0f img/s", window.rate)
             + "  elapsed \(ProgressReporter.clock(elapsed))  ETA \(ProgressReporter.clock(eta))"
+        guard shard.isPrimary else { return }
         folder.appendMetrics(values)
         withTensorBoard { writer in
             writer.add(metrics: values, step: step)
@@ -294,7 +355,8 @@ private struct LogWindow {
     var samples = 0
     var seconds = 0.0
 
-    mutating func add(_ metrics: StepMetrics, seconds: Double) {
+    /// `processes`: ranks of a data-parallel run, each with `metrics.realSamples` samples.
+    mutating func add(_ metrics: StepMetrics, seconds: Double, processes: Int = 1) {
         for loss in metrics.losses {
             if let i = sums.firstIndex(where: { $0.key == loss.key }) {
                 sums[i].sum += Double(loss.value)
@@ -303,7 +365,7 @@ private struct LogWindow {
             }
         }
         steps += 1
-        samples += metrics.realSamples
+        samples += metrics.realSamples * processes
         self.seconds += seconds
     }
 

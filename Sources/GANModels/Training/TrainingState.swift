@@ -19,17 +19,21 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var rng: RandomGenerator
     /// Each data domain's position and RNG.
     public var batchers: [BatcherState]
+    /// The processes of the data-parallel run that wrote it (stored when more than 1); a
+    /// resume needs as many.
+    public var ranks: Int
 
-    public init(family: String, step: Int, rng: RandomGenerator, batchers: [BatcherState]) {
+    public init(family: String, step: Int, rng: RandomGenerator, batchers: [BatcherState], ranks: Int = 1) {
         self.format = TrainingState.currentFormat
         self.family = family
         self.step = step
         self.rng = rng
         self.batchers = batchers
+        self.ranks = ranks
     }
 
     private enum CodingKeys: String, CodingKey {
-        case format, family, step, rng, batchers
+        case format, family, step, rng, batchers, ranks
         case generator, batcher  // format 1
     }
 
@@ -49,6 +53,10 @@ public struct TrainingState: Codable, Equatable, Sendable {
             rng = try c.decode(RandomGenerator.self, forKey: .rng)
             batchers = try c.decode([BatcherState].self, forKey: .batchers)
         }
+        ranks = try c.decodeIfPresent(Int.self, forKey: .ranks) ?? 1
+        guard ranks >= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .ranks, in: c, debugDescription: "ranks must be at least 1, got \(ranks)")
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -58,5 +66,6 @@ public struct TrainingState: Codable, Equatable, Sendable {
         try c.encode(step, forKey: .step)
         try c.encode(rng, forKey: .rng)
         try c.encode(batchers, forKey: .batchers)
+        if ranks > 1 { try c.encode(ranks, forKey: .ranks) }
     }
 }

@@ -4,32 +4,48 @@ import GANKernels
 /// statistics in Double across rows, and the fused affine maps of the forward and backward
 /// passes. Channels are split across threads.
 enum NormalizationKernels {
-    /// Per-channel mean and biased variance (two passes: the mean, then centred squares).
-    static func moments(_ x: TensorStorage, batch: Int, channels: Int, size: Int) -> (mean: [Float], variance: [Float]) {
-        var mean = [Float](repeating: 0, count: channels), variance = [Float](repeating: 0, count: channels)
-        let px = UnsafePointer(x.base), count = Double(batch * size)
-        mean.withUnsafeMutableBufferPointer { pm in
-            variance.withUnsafeMutableBufferPointer { pv in
-                let m = pm.baseAddress!, v = pv.baseAddress!
-                Parallel.forEach(channels, costPerItem: 2 * batch * size) { c in
-                    var total = 0.0
-                    var sum: Float = 0, squares: Float = 0
-                    for n in 0..<batch {
-                        gk_moments(px + (n * channels + c) * size, size, 0, &sum, &squares)
-                        total += Double(sum)
-                    }
-                    let mu = Float(total / count)
-                    var centred = 0.0
-                    for n in 0..<batch {
-                        gk_moments(px + (n * channels + c) * size, size, mu, &sum, &squares)
-                        centred += Double(squares)
-                    }
-                    m[c] = mu
-                    v[c] = Float(centred / count)
+    /// Per-channel mean and biased variance (two passes: the mean, then centred squares), and
+    /// the number of values per channel. `reduce`, when given, sums each pass's per-channel
+    /// totals (and the count) across processes, so the statistics are those of every
+    /// process's batch together (synchronised BatchNorm).
+    static func moments(
+        _ x: TensorStorage, batch: Int, channels: Int, size: Int,
+        reduce: ((UnsafeMutableBufferPointer<Double>) -> Void)? = nil
+    ) -> (mean: [Float], variance: [Float], count: Double) {
+        let px = UnsafePointer(x.base)
+        // [Σx per channel, count]: the count travels with the sums, so uneven batches add up.
+        var totals = [Double](repeating: 0, count: channels + 1)
+        totals[channels] = Double(batch * size)
+        totals.withUnsafeMutableBufferPointer { pt in
+            let t = pt.baseAddress!
+            Parallel.forEach(channels, costPerItem: batch * size) { c in
+                var total = 0.0
+                var sum: Float = 0, squares: Float = 0
+                for n in 0..<batch {
+                    gk_moments(px + (n * channels + c) * size, size, 0, &sum, &squares)
+                    total += Double(sum)
                 }
+                t[c] = total
             }
+            reduce?(pt)
         }
-        return (mean, variance)
+        let count = totals[channels]
+        let mean = (0..<channels).map { Float(totals[$0] / count) }
+        var centred = [Double](repeating: 0, count: channels)
+        centred.withUnsafeMutableBufferPointer { pc in
+            let v = pc.baseAddress!
+            Parallel.forEach(channels, costPerItem: batch * size) { c in
+                var total = 0.0
+                var sum: Float = 0, squares: Float = 0
+                for n in 0..<batch {
+                    gk_moments(px + (n * channels + c) * size, size, mean[c], &sum, &squares)
+                    total += Double(squares)
+                }
+                v[c] = total
+            }
+            reduce?(pc)
+        }
+        return (mean, centred.map { Float($0 / count) }, count)
     }
 
     /// `y = (x - mean[c]) · scale[c] + shift[c]`.
