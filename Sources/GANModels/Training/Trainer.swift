@@ -260,14 +260,15 @@ public final class Trainer {
             }
             step += 1
             window.add(metrics, seconds: seconds, processes: shard.count)
+            // The bar's status before a log line empties the window (it showed 0 img/s then).
+            if step % 10 == 0 || step == run.steps {
+                lastStatus = metrics.losses.map { "\($0.label) " + String(format: "%.3f", $0.value) }.joined(separator: " ")
+                    + String(format: " %.0f img/s", window.rate)
+            }
             if measure {
                 log(metrics, window: window, elapsed: Date().timeIntervalSince(started), stepsDone: step - startStep)
                 window = LogWindow()
                 logged = true
-            }
-            if step % 10 == 0 || step == run.steps {
-                lastStatus = metrics.losses.map { "\($0.label) " + String(format: "%.3f", $0.value) }.joined(separator: " ")
-                    + String(format: " %.0f img/s", window.rate)
             }
             reporter.progress(step: step, total: run.steps, startStep: startStep, status: lastStatus)
             if let evaluation, shard.isPrimary, step % evaluation.every == 0 || step == run.steps { evaluate(evaluation) }
