@@ -36,6 +36,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils import spectral_norm
+from torch.nn.utils.spectral_norm import SpectralNorm as SpectralNormHook
 
 # The Swift presets (BigGANNetworkSettings.grey28, .colour32, .colour64); the fixture test checks
 # that the Swift values still equal these.
@@ -279,7 +280,7 @@ def set_power_iterations(module, settings):
     k = settings.get("powerIterations") or 1
     for m in module.modules():
         for hook in m._forward_pre_hooks.values():
-            if isinstance(hook, torch.nn.utils.spectral_norm.SpectralNorm):
+            if isinstance(hook, SpectralNormHook):
                 hook.n_power_iterations = k
     return module
 

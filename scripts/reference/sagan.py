@@ -31,6 +31,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils import spectral_norm
+from torch.nn.utils.spectral_norm import SpectralNorm as SpectralNormHook
 
 
 def upsamplings(s):
@@ -153,6 +154,6 @@ def set_power_iterations(module, settings):
     k = settings.get("powerIterations") or 1
     for m in module.modules():
         for hook in m._forward_pre_hooks.values():
-            if isinstance(hook, torch.nn.utils.spectral_norm.SpectralNorm):
+            if isinstance(hook, SpectralNormHook):
                 hook.n_power_iterations = k
     return module
