@@ -229,7 +229,9 @@ enum ConvolutionKernels {
         func work(_ t: Int) {
             let columns = UnsafeMutablePointer<Float>.allocate(capacity: g.patchRows * bandRows * OW)
             defer { columns.deallocate() }
-            for n in (t * plan.perThread)..<Swift.min(batch, (t + 1) * plan.perThread) {
+            // Worker t's images, as Plan.run splits them (empty for a worker past the batch).
+            let first = Swift.min(batch, t * plan.perThread), end = Swift.min(batch, first + plan.perThread)
+            for n in first..<end {
                 for r0 in stride(from: 0, to: g.outputHeight, by: bandRows) {
                     let r1 = Swift.min(g.outputHeight, r0 + bandRows), count = (r1 - r0) * OW
                     gk_im2col_rows(px + n * g.inputCount, g.inputChannels, g.inputHeight, g.inputWidth,
