@@ -7,6 +7,8 @@
 // what costs; stride-2 rows (every k4 s2 layer) take AVX-512 masked loads and permutes.
 #include "gk_internal.h"
 
+#include <string.h>
+
 #if GK_X86
 #include <immintrin.h>
 #endif
@@ -238,11 +240,14 @@ void gk_im2col_rows(const float *x, long C, long H, long W, long KH, long KW,
                 for (long r = oh0; r < oh1; r++, d += OW) {
                     const long ih = r * strideH + offH;
                     if (ih < 0 || ih >= H || lo == hi) {
-                        for (long t = 0; t < OW; t++) d[t] = 0.0f;
+                        memset(d, 0, (size_t)OW * sizeof(float));
                         continue;
                     }
                     for (long t = 0; t < lo; t++) d[t] = 0.0f;
-                    gather_row(d + lo, x + (c * H + ih) * W + lo * strideW + offW, hi - lo, strideW);
+                    const float *s = x + (c * H + ih) * W + lo * strideW + offW;
+                    // Stride 1 is a plain copy: libc's vector memcpy, not the baseline-x86 loop.
+                    if (strideW == 1) memcpy(d + lo, s, (size_t)(hi - lo) * sizeof(float));
+                    else gather_row(d + lo, s, hi - lo, strideW);
                     for (long t = hi; t < OW; t++) d[t] = 0.0f;
                 }
             }
