@@ -172,10 +172,8 @@ extension Tensor {
         _ x: Tensor, _ w: Tensor, bias: Tensor, activation: ConvolutionActivation, _ g: ConvolutionGeometry
     ) -> Tensor {
         let n = x.shape[0]
-        let values = withExtendedLifetime(bias) {
-            let epilogue = ConvolutionKernels.Epilogue(bias: UnsafePointer(bias.storage.base), relu: activation == .relu)
-            return ConvolutionKernels.forward(input: x.storage, weight: w.storage, batch: n, geometry: g, epilogue: epilogue)
-        }
+        let epilogue = ConvolutionKernels.Epilogue(bias: bias.storage, relu: activation == .relu)
+        let values = ConvolutionKernels.forward(input: x.storage, weight: w.storage, batch: n, geometry: g, epilogue: epilogue)
         return Tensor(shape: [n, g.outputChannels, g.outputHeight, g.outputWidth], storage: values)
     }
 

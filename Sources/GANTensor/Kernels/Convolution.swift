@@ -137,18 +137,19 @@ enum ConvolutionKernels {
     /// results no graph needs (inference); the bits equal `y + bias` then `relu()`.
     struct Epilogue {
         /// `[O]`.
-        let bias: UnsafePointer<Float>
+        let bias: TensorStorage
         let relu: Bool
 
         /// Applies to `channels` rows of `count` values, rows `ld` floats apart.
         @inline(__always)
         func apply(_ y: UnsafeMutablePointer<Float>, channels: Int, count: Int, ld: Int) {
+            let b = bias.base
             for o in 0..<channels {
                 let row = y + o * ld
                 if relu {
-                    gk_bias_relu(row, row, count, bias[o])
+                    gk_bias_relu(row, row, count, b[o])
                 } else {
-                    withUnsafePointer(to: bias[o]) { gk_binary(Int32(GK_ADD), row, 1, $0, 0, row, count) }
+                    gk_binary(Int32(GK_ADD), row, 1, b + o, 0, row, count)
                 }
             }
         }
