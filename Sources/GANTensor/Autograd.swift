@@ -98,6 +98,12 @@ extension Tensor {
         node?.gradient = nil
     }
 
+    /// Whether an op on `inputs` would record a node: recording is on and some input requires
+    /// gradients. When it would not, an op may work in place or fuse steps no rule could see.
+    public static func recordsGraph(for inputs: [Tensor]) -> Bool {
+        Autograd.isRecording && inputs.contains { $0.node != nil }
+    }
+
     /// Records the result of an op. When recording is on and some input requires
     /// gradients, the result gets a node with `rule`; otherwise it is a constant.
     public static func record(

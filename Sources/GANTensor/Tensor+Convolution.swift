@@ -23,9 +23,12 @@ extension Tensor {
     ///   - padding: Zeros added on both sides of each spatial axis (height, width), each ≥ 0.
     ///   - dilation: Spacing between kernel taps (height, width), each ≥ 1.
     ///   - groups: Input and output channels split into this many independent groups.
+    ///   - activation: Applied after the bias (`conv2d(...).relu()`). Without a graph to record
+    ///     (inference) and with a bias, the bias and activation are applied to each block of the
+    ///     output as it is computed, in cache, with no intermediate tensor; same values.
     public func conv2d(
         weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-        dilation: (Int, Int) = (1, 1), groups: Int = 1
+        dilation: (Int, Int) = (1, 1), groups: Int = 1, activation: ConvolutionActivation? = nil
     ) -> Tensor {
         precondition(rank == 4, "conv2d: input must be [N, C, H, W], got \(shape)")
         precondition(weight.rank == 4, "conv2d: weight must be [O, C/groups, KH, KW], got \(weight.shape)")
@@ -42,8 +45,21 @@ extension Tensor {
             outputChannels: o, outputHeight: oh, outputWidth: ow, kernelHeight: kh, kernelWidth: kw,
             strideHeight: stride.0, strideWidth: stride.1, paddingHeight: padding.0, paddingWidth: padding.1,
             dilationHeight: dilation.0, dilationWidth: dilation.1, groups: groups)
-        let y = Tensor.convolution(self, weight, geometry)
-        return Tensor.addingChannelBias(y, bias, op: "conv2d")
+        if let activation, let bias, !Tensor.recordsGraph(for: [self, weight, bias]) {
+            precondition(bias.shape == [o], "conv2d: bias must be [\(o)], got \(bias.shape)")
+            return Tensor.convolutionInference(self, weight, bias: bias, activation: activation, geometry)
+        }
+        let y = Tensor.addingChannelBias(Tensor.convolution(self, weight, geometry), bias, op: "conv2d")
+        switch activation {
+        case .relu: return y.relu()
+        case nil: return y
+        }
+    }
+
+    /// An activation `conv2d` can apply to its own output.
+    public enum ConvolutionActivation: Sendable {
+        /// `max(x, 0)`.
+        case relu
     }
 
     /// The 2-D transposed convolution, as PyTorch's `F.conv_transpose2d`: the adjoint of
@@ -148,6 +164,17 @@ extension Tensor {
             [ctx.needsGradient[0] ? convolutionAdjoint(ctx.gradient, w, g) : nil,
              ctx.needsGradient[1] ? convolutionWeightGradient(x, ctx.gradient, g) : nil]
         }
+    }
+
+    /// `activation(conv(x, w) + bias)` with no graph: the bias and activation run on each output
+    /// block as the GEMM writes it.
+    static func convolutionInference(
+        _ x: Tensor, _ w: Tensor, bias: Tensor, activation: ConvolutionActivation, _ g: ConvolutionGeometry
+    ) -> Tensor {
+        let n = x.shape[0]
+        let epilogue = ConvolutionKernels.Epilogue(bias: bias.storage, relu: activation == .relu)
+        let values = ConvolutionKernels.forward(input: x.storage, weight: w.storage, batch: n, geometry: g, epilogue: epilogue)
+        return Tensor(shape: [n, g.outputChannels, g.outputHeight, g.outputWidth], storage: values)
     }
 
     /// `convᵀ(y, w)`, the adjoint of `convolution` in its first argument: `y` `[N, O, OH, OW]`

@@ -40,6 +40,11 @@ extension Tensor {
         let g = poolingGeometry("maxPool2d", kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding)
         precondition(count < Int(Int32.max), "maxPool2d: input \(shape) has too many elements for 32-bit indices")
         let planes = shape[0] * shape[1]
+        if !Tensor.recordsGraph(for: [self]) {
+            // No rule will scatter a gradient: the maxima without their indices.
+            let values = PoolingKernels.maxPoolValues(storage, planes: planes, geometry: g)
+            return Tensor(shape: [shape[0], shape[1], g.outputHeight, g.outputWidth], storage: values)
+        }
         let (values, indices) = PoolingKernels.maxPool(storage, planes: planes, geometry: g)
         return Tensor.gathered(self, values: values, indices: indices,
                                shape: [shape[0], shape[1], g.outputHeight, g.outputWidth], planes: planes)

@@ -237,4 +237,53 @@ struct ConvolutionTests {
         #expect(y.shape == [n, o, oh, ow])
         #expect(relativeError(y, directConvolution(x, weight, stride: s, padding: p, dilation: d, groups: groups)) < 1e-5)
     }
+
+    /// Without a graph, `conv2d(..., activation: .relu)` adds the bias and rectifies each block
+    /// as the GEMM writes it, and images whose im2col matrix is large go in bands of output rows.
+    /// Both must give the bits of the plain path: chunked forward (no bands), bias, ReLU.
+    @Test(arguments: [
+        // Banded: 3×3 pad 1, a 3×3 stride-2 stem, 1×7 and 7×1 as in Inception's 17×17 blocks;
+        // then small images that are not banded, and a pointwise convolution.
+        FusedCase(channels: 32, size: 60, kernel: (3, 3), stride: 1, padding: (1, 1)),
+        FusedCase(channels: 16, size: 99, kernel: (3, 3), stride: 2, padding: (0, 0)),
+        FusedCase(channels: 64, size: 40, kernel: (1, 7), stride: 1, padding: (0, 3)),
+        FusedCase(channels: 64, size: 40, kernel: (7, 1), stride: 1, padding: (3, 0)),
+        FusedCase(channels: 8, size: 9, kernel: (3, 3), stride: 1, padding: (1, 1)),
+        FusedCase(channels: 8, size: 9, kernel: (1, 1), stride: 1, padding: (0, 0)),
+    ])
+    func fusedBiasReLUWithoutGraphMatchesPlainPath(_ c: FusedCase) {
+        let (channels, size, kernel, stride, padding) = (c.channels, c.size, c.kernel, c.stride, c.padding)
+        var rng = RandomGenerator(seed: 33)
+        let (n, o) = (3, 12)
+        let x = Tensor.randomNormal([n, channels, size, size], using: &rng)
+        let w = Tensor.randomNormal([o, channels, kernel.0, kernel.1], using: &rng) * 0.1
+        let b = Tensor.randomNormal([o], using: &rng)
+        let fused = withoutGradients {
+            x.conv2d(weight: w.requiringGradient(), bias: b, stride: (stride, stride), padding: padding, activation: .relu)
+        }
+        let oh = ConvolutionGeometry.outputSize(input: size, kernel: kernel.0, stride: stride, padding: padding.0, dilation: 1)
+        let ow = ConvolutionGeometry.outputSize(input: size, kernel: kernel.1, stride: stride, padding: padding.1, dilation: 1)
+        let g = ConvolutionGeometry(
+            inputChannels: channels, inputHeight: size, inputWidth: size, outputChannels: o, outputHeight: oh, outputWidth: ow,
+            kernelHeight: kernel.0, kernelWidth: kernel.1, strideHeight: stride, strideWidth: stride,
+            paddingHeight: padding.0, paddingWidth: padding.1, dilationHeight: 1, dilationWidth: 1, groups: 1)
+        let chunked = Tensor(shape: [n, o, oh, ow], storage: ConvolutionKernels.forward(
+            input: x.storage, weight: w.storage, batch: n, geometry: g, imagesPerChunk: 2))
+        let plain = (chunked + b.reshaped([1, o, 1, 1])).relu()
+        #expect(!fused.requiresGradient && fused.shape == plain.shape)
+        #expect(fused.scalars.map(\.bitPattern) == plain.scalars.map(\.bitPattern))
+        // The recorded path (bands, no fusion) gives the same values, and both are a convolution.
+        let recorded = x.requiringGradient().conv2d(weight: w, bias: b, stride: (stride, stride), padding: padding, activation: .relu)
+        #expect(recorded.requiresGradient && recorded.scalars == plain.scalars)
+        if kernel.0 == kernel.1 && padding.0 == padding.1 {
+            let direct = (directConvolution(x, w, stride: stride, padding: padding.0) + b.reshaped([1, o, 1, 1])).relu()
+            #expect(relativeError(fused, direct) < 1e-5)
+        }
+    }
+}
+
+/// One convolution of the fused inference test.
+struct FusedCase: CustomTestStringConvertible, Sendable {
+    var channels: Int, size: Int, kernel: (Int, Int), stride: Int, padding: (Int, Int)
+    var testDescription: String { "C\(channels) \(size)² k\(kernel) s\(stride) p\(padding)" }
 }

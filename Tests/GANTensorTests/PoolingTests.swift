@@ -226,4 +226,62 @@ struct PoolingTests {
         let aligned = ramp.upsampledBilinear(size: (1, 7), alignCorners: true)
         #expect(relativeError(aligned, Tensor([0, 0.5, 1, 1.5, 2, 2.5, 3], shape: [1, 1, 1, 7])) < 1e-6)
     }
+
+    // MARK: - Inference paths
+
+    /// Without a graph, max pooling keeps no indices and takes the separable C kernel: the
+    /// values must be the recorded op's, bit for bit (ties of 0 and -0 included, NaN kept).
+    @Test(arguments: [(3, 2, 0), (3, 1, 1), (2, 2, 0), (3, 2, 1), (8, 8, 0)])
+    func maxPoolWithoutGraphMatchesRecorded(_ k: Int, _ s: Int, _ p: Int) {
+        let (n, c, h, w) = (2, 3, 17, 19)
+        var rng = RandomGenerator(seed: 48)
+        var values = Tensor.randomNormal([n, c, h, w], using: &rng).scalars.map { ($0 * 2).rounded() / 2 }  // ties
+        for i in stride(from: 0, to: values.count, by: 7) where values[i] == 0 { values[i] = -0.0 }
+        values[11] = .nan
+        values[h * w + 5] = -.infinity
+        let x = Tensor(values, shape: [n, c, h, w])
+        let recorded = x.requiringGradient().maxPool2d(kernelSize: (k, k), stride: (s, s), padding: (p, p))
+        let inference = withoutGradients { x.requiringGradient().maxPool2d(kernelSize: (k, k), stride: (s, s), padding: (p, p)) }
+        #expect(recorded.requiresGradient && !inference.requiresGradient)
+        #expect(inference.shape == recorded.shape)
+        let (a, b) = (inference.scalars, recorded.scalars)
+        #expect(a.count == b.count)
+        for i in 0..<Swift.min(a.count, b.count) where !(a[i].bitPattern == b[i].bitPattern || a[i].isNaN && b[i].isNaN) {
+            Issue.record("output \(i): \(a[i]) without a graph, \(b[i]) recorded")
+            break
+        }
+    }
+
+    /// Average pooling sums each window's taps in raster order from 0 and then scales: the same
+    /// bits as this loop, for every divisor (the C kernel reorders loops, not additions).
+    @Test(arguments: poolingCases)
+    func avgPoolMatchesRasterOrderLoop(_ c: PoolingCase) {
+        let (n, ch, h, w) = (2, 2, 9, 11)
+        var rng = RandomGenerator(seed: 49)
+        let x = Tensor.randomNormal([n, ch, h, w], using: &rng)
+        let values = x.scalars
+        let (k, s, p) = (c.kernel, c.stride, c.padding)
+        let (oh, ow) = ((h + 2 * p.0 - k.0) / s.0 + 1, (w + 2 * p.1 - k.1) / s.1 + 1)
+        for divisor in [PoolingDivisor.kernelArea, .validTaps, .fixed(3)] {
+            var expected = [Float]()
+            for plane in 0..<(n * ch) {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        let rows = Swift.max(0, i * s.0 - p.0)..<Swift.min(h, i * s.0 - p.0 + k.0)
+                        let columns = Swift.max(0, j * s.1 - p.1)..<Swift.min(w, j * s.1 - p.1 + k.1)
+                        var sum: Float = 0
+                        for u in rows { for v in columns { sum += values[plane * h * w + u * w + v] } }
+                        switch divisor {
+                        case .kernelArea: expected.append(sum * (1 / Float(k.0 * k.1)))
+                        case .validTaps: expected.append(sum * (1 / Float(rows.count * columns.count)))
+                        case .fixed(let d): expected.append(sum * (1 / d))
+                        }
+                    }
+                }
+            }
+            let g = x.poolingGeometry("test", kernelSize: k, stride: s, padding: p)
+            let y = Tensor.averagePool(x, g, divisor)
+            #expect(y.scalars == expected, "\(divisor)")
+        }
+    }
 }

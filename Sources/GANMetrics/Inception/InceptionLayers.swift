@@ -90,7 +90,7 @@ final class InceptionConv2d: Module {
         precondition(input.rank == 4 && input.shape[1] == inputChannels,
                      "InceptionConv2d: expected [N, \(inputChannels), H, W], got \(input.shape)")
         let (w, b) = foldedWeightAndBias()
-        return input.conv2d(weight: w, bias: b, stride: (stride, stride), padding: padding).relu()
+        return input.conv2d(weight: w, bias: b, stride: (stride, stride), padding: padding, activation: .relu)
     }
 }
 

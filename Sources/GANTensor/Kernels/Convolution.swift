@@ -132,16 +132,46 @@ enum ConvolutionKernels {
 
     // MARK: - The three operations
 
-    /// `y[N, O, OH, OW] = conv(x[N, C, H, W], w[O, C / groups, KH, KW])`.
+    /// What a forward convolution applies to each block of its output right after the GEMM
+    /// wrote it (still in cache): a bias per output channel, then optionally ReLU. Only for
+    /// results no graph needs (inference); the bits equal `y + bias` then `relu()`.
+    struct Epilogue {
+        /// `[O]`.
+        let bias: TensorStorage
+        let relu: Bool
+
+        /// Applies to `channels` rows of `count` values, rows `ld` floats apart.
+        @inline(__always)
+        func apply(_ y: UnsafeMutablePointer<Float>, channels: Int, count: Int, ld: Int) {
+            let b = bias.base
+            for o in 0..<channels {
+                let row = y + o * ld
+                if relu {
+                    gk_bias_relu(row, row, count, b[o])
+                } else {
+                    gk_binary(Int32(GK_ADD), row, 1, b + o, 0, row, count)
+                }
+            }
+        }
+    }
+
+    /// The largest im2col band of one image, in floats (1 MiB): a band this size is still in
+    /// cache when the GEMM packs it.
+    static let maximumBand = 1 << 18
+
+    /// `y[N, O, OH, OW] = conv(x[N, C, H, W], w[O, C / groups, KH, KW])`, then `epilogue`.
     static func forward(
         input x: TensorStorage, weight w: TensorStorage, batch: Int, geometry g: ConvolutionGeometry,
-        imagesPerChunk: Int? = nil
+        imagesPerChunk: Int? = nil, epilogue: Epilogue? = nil
     ) -> TensorStorage {
         let y = TensorStorage(uninitializedCount: batch * g.outputCount)
         if g.isDense && imagesPerChunk == nil {
             // y [N, O] = x [N, C*KH*KW] · wᵀ
             GEMM.multiply(transposeB: true, m: batch, n: g.outputChannels, k: g.patchRows,
                           a: x.base, lda: g.patchRows, b: w.base, ldb: g.patchRows, c: y.base, ldc: g.outputChannels)
+            if let epilogue {
+                for n in 0..<batch { epilogue.apply(y.base + n * g.outputChannels, channels: g.outputChannels, count: 1, ld: 1) }
+            }
             return y
         }
         let L = g.outputPlane, rows = g.groupPatchRows, og = g.groupOutputChannels
@@ -149,6 +179,10 @@ enum ConvolutionKernels {
         let plan = Plan(batch: batch, geometry: g, imagesPerChunk: imagesPerChunk)
         let direct = plan.imagesPerChunk == 1
         let pointwise = direct && g.isPointwise
+        if direct && !pointwise && g.patchRows * L > maximumBand {
+            forwardInBands(px, pw, py, batch: batch, geometry: g, plan: plan, epilogue: epilogue)
+            return y
+        }
         plan.run(batch: batch, geometry: g, columns: !pointwise, outputs: !direct) { _, images, parallel, buffers in
             let B = images.count, ld = buffers.ld
             // The im2col matrix [C*KH*KW, B*L] (the image itself for a pointwise convolution).
@@ -169,6 +203,7 @@ enum ConvolutionKernels {
                               b: columns + group * rows * ld, ldb: ld,
                               c: target + group * og * ld, ldc: ld, parallel: parallel)
             }
+            epilogue?.apply(target, channels: g.outputChannels, count: B * L, ld: ld)
             if !direct {
                 for (b, n) in images.enumerated() {
                     copyPlanes(from: buffers.outputs + b * L, ld: ld, to: py + n * g.outputCount,
@@ -177,6 +212,49 @@ enum ConvolutionKernels {
             }
         }
         return y
+    }
+
+    /// `forward` one image at a time in bands of output rows, for an image whose im2col matrix
+    /// would not fit in cache (Inception's 3×3 stem: 288 × 147² floats, 25 MB, written to memory
+    /// and read back by the GEMM's packing). Each band's matrix is made, multiplied into its
+    /// rows of `y` and given the epilogue while it is in cache. Each output is the same sum in
+    /// the same order as unbanded (the GEMM blocks only K), so the bits do not change.
+    private static func forwardInBands(
+        _ px: UnsafeMutablePointer<Float>, _ pw: UnsafeMutablePointer<Float>, _ py: UnsafeMutablePointer<Float>,
+        batch: Int, geometry g: ConvolutionGeometry, plan: Plan, epilogue: Epilogue?
+    ) {
+        let L = g.outputPlane, OW = g.outputWidth, rows = g.groupPatchRows, og = g.groupOutputChannels
+        let bands = (g.patchRows * L + maximumBand - 1) / maximumBand
+        let bandRows = (g.outputHeight + bands - 1) / bands
+        let single = plan.threads == 1
+        func work(_ t: Int) {
+            let columns = UnsafeMutablePointer<Float>.allocate(capacity: g.patchRows * bandRows * OW)
+            defer { columns.deallocate() }
+            // Worker t's images, as Plan.run splits them (empty for a worker past the batch).
+            let first = Swift.min(batch, t * plan.perThread), end = Swift.min(batch, first + plan.perThread)
+            for n in first..<end {
+                for r0 in stride(from: 0, to: g.outputHeight, by: bandRows) {
+                    let r1 = Swift.min(g.outputHeight, r0 + bandRows), count = (r1 - r0) * OW
+                    gk_im2col_rows(px + n * g.inputCount, g.inputChannels, g.inputHeight, g.inputWidth,
+                                   g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth,
+                                   g.paddingHeight, g.paddingWidth, g.dilationHeight, g.dilationWidth,
+                                   g.outputHeight, OW, r0, r1, columns, count)
+                    let target = py + n * g.outputCount + r0 * OW
+                    for group in 0..<g.groups {
+                        GEMM.multiply(m: og, n: count, k: rows,
+                                      a: pw + group * og * rows, lda: rows,
+                                      b: columns + group * rows * count, ldb: count,
+                                      c: target + group * og * L, ldc: L, parallel: single)
+                    }
+                    epilogue?.apply(target, channels: g.outputChannels, count: count, ld: L)
+                }
+            }
+        }
+        if single {
+            work(0)
+        } else {
+            Parallel.forEach(plan.threads, costPerItem: Parallel.minimumParallelWork) { work($0) }
+        }
     }
 
     /// `x[N, C, H, W] = convᵀ(y[N, O, OH, OW], w)`: the adjoint of `forward` with respect to its

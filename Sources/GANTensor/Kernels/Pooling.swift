@@ -1,3 +1,5 @@
+import GANKernels
+
 /// The per-plane shape of a 2-D pooling window: input `[H, W]`, output `[OH, OW]`.
 struct PoolingGeometry: Equatable, Sendable {
     var inputHeight: Int, inputWidth: Int
@@ -86,21 +88,18 @@ enum PoolingKernels {
             }
             return y
         }
-        withWindows(g) { rows, columns in
-            Parallel.forEach(planes, costPerItem: g.outputPlane * g.kernelHeight * g.kernelWidth) { p in
-                let src = px + p * g.inputPlane, dst = py + p * g.outputPlane
-                for oh in 0..<g.outputHeight {
-                    let hs = rows[oh]
-                    for ow in 0..<OW {
-                        let ws = columns[ow]
-                        var s: Float = 0
-                        for h in hs {
-                            for w in ws { s += src[h * W + w] }
-                        }
-                        dst[oh * OW + ow] = s * scale(divisor, g, taps: hs.count * ws.count)
-                    }
-                }
-            }
+        // C, taps outside and output columns inside so the adds vectorise (same order, same bits).
+        let (divide, fixed): (Int32, Float)
+        switch divisor {
+        case .kernelArea: (divide, fixed) = (Int32(GK_DIVIDE_AREA), 0)
+        case .validTaps: (divide, fixed) = (Int32(GK_DIVIDE_TAPS), 0)
+        case .fixed(let d): (divide, fixed) = (Int32(GK_DIVIDE_FIXED), d)
+        }
+        Parallel.forEachChunk(planes, costPerItem: g.outputPlane * g.kernelHeight * g.kernelWidth) { range in
+            gk_avg_pool(px + range.lowerBound * g.inputPlane, range.count, g.inputHeight, g.inputWidth,
+                        g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth,
+                        g.paddingHeight, g.paddingWidth, g.outputHeight, g.outputWidth,
+                        divide, fixed, py + range.lowerBound * g.outputPlane)
         }
         return y
     }
@@ -249,6 +248,22 @@ enum PoolingKernels {
             }
         }
         return (y, indices)
+    }
+
+    /// `y[p, oh, ow] = max_window x[p, h, w]` without the argmax indices (inference: no rule
+    /// will need them), NaN propagated.
+    static func maxPoolValues(_ x: TensorStorage, planes: Int, geometry g: PoolingGeometry) -> TensorStorage {
+        let y = TensorStorage(uninitializedCount: planes * g.outputPlane)
+        let px = x.base, py = y.base
+        Parallel.forEachChunk(planes, costPerItem: g.outputPlane * g.kernelHeight * g.kernelWidth) { range in
+            let rows = UnsafeMutablePointer<Float>.allocate(capacity: g.inputHeight * g.outputWidth)
+            defer { rows.deallocate() }
+            gk_max_pool(px + range.lowerBound * g.inputPlane, range.count, g.inputHeight, g.inputWidth,
+                        g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth,
+                        g.paddingHeight, g.paddingWidth, g.outputHeight, g.outputWidth,
+                        rows, py + range.lowerBound * g.outputPlane)
+        }
+        return y
     }
 
     /// `out[i] += x[j]` for every `j` with `indices[j] == i`, into `count` zeros, where the

@@ -69,6 +69,7 @@ void gk_rsqrt_avx2(const float *x, float *y, long n);
     void gk_binary_##isa(int op, const float *a, long sa, const float *b, long sb, float *y, long n); \
     void gk_leaky_relu_##isa(const float *x, float *y, long n, float slope);                    \
     void gk_relu_##isa(const float *x, float *y, long n);                                       \
+    void gk_bias_relu_##isa(const float *x, float *y, long n, float b);                         \
     void gk_positive_mask_##isa(const float *x, float *y, long n, float below);                 \
     void gk_moments_##isa(const float *x, long n, float m, float *sum, float *squares);         \
     void gk_moments_grad_##isa(const float *g, const float *x, long n, float m, float *sum, float *dot); \

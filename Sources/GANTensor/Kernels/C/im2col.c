@@ -7,6 +7,8 @@
 // what costs; stride-2 rows (every k4 s2 layer) take AVX-512 masked loads and permutes.
 #include "gk_internal.h"
 
+#include <string.h>
+
 #if GK_X86
 #include <immintrin.h>
 #endif
@@ -219,4 +221,35 @@ void gk_col2im(const float *col, long ld, long C, long H, long W, long KH, long 
     }
 #endif
     col2im_generic(col, ld, C, H, W, KH, KW, strideH, strideW, padH, padW, dilH, dilW, OH, OW, x);
+}
+
+// A band of output rows: every value is written, zeros at the padding taps, since the
+// padding taps move from band to band (only the first and last bands have top/bottom ones).
+void gk_im2col_rows(const float *x, long C, long H, long W, long KH, long KW,
+                    long strideH, long strideW, long padH, long padW, long dilH, long dilW,
+                    long OH, long OW, long oh0, long oh1, float *col, long ld) {
+    (void)OH;
+    for (long c = 0; c < C; c++)
+        for (long i = 0; i < KH; i++) {
+            const long offH = i * dilH - padH;
+            for (long j = 0; j < KW; j++) {
+                const long offW = j * dilW - padW;
+                long lo, hi;
+                valid_range(offW, strideW, W, OW, &lo, &hi);
+                float *d = col + ((c * KH + i) * KW + j) * ld;
+                for (long r = oh0; r < oh1; r++, d += OW) {
+                    const long ih = r * strideH + offH;
+                    if (ih < 0 || ih >= H || lo == hi) {
+                        memset(d, 0, (size_t)OW * sizeof(float));
+                        continue;
+                    }
+                    for (long t = 0; t < lo; t++) d[t] = 0.0f;
+                    const float *s = x + (c * H + ih) * W + lo * strideW + offW;
+                    // Stride 1 is a plain copy: libc's vector memcpy, not the baseline-x86 loop.
+                    if (strideW == 1) memcpy(d + lo, s, (size_t)(hi - lo) * sizeof(float));
+                    else gather_row(d + lo, s, hi - lo, strideW);
+                    for (long t = hi; t < OW; t++) d[t] = 0.0f;
+                }
+            }
+        }
 }

@@ -47,6 +47,7 @@ VM_DISPATCH_ARGS(binary, (int op, const float *a, long sa, const float *b, long 
                  (op, a, sa, b, sb, y, n))
 VM_DISPATCH_ARGS(leaky_relu, (const float *x, float *y, long n, float slope), (x, y, n, slope))
 VM_DISPATCH_ARGS(relu, (const float *x, float *y, long n), (x, y, n))
+VM_DISPATCH_ARGS(bias_relu, (const float *x, float *y, long n, float b), (x, y, n, b))
 VM_DISPATCH_ARGS(positive_mask, (const float *x, float *y, long n, float below), (x, y, n, below))
 VM_DISPATCH_ARGS(moments, (const float *x, long n, float m, float *sum, float *squares), (x, n, m, sum, squares))
 VM_DISPATCH_ARGS(moments_grad, (const float *g, const float *x, long n, float m, float *sum, float *dot),

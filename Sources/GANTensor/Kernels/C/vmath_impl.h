@@ -191,6 +191,20 @@ VM_LINKAGE VM_ATTR void VM_NAME(relu)(const float *x, float *y, long n) {
     for (; i < n; i++) y[i] = 0 >= x[i] ? 0 : x[i];
 }
 
+// y = relu(x + b): one rounding for the add, then the rectifier as above.
+VM_LINKAGE VM_ATTR void VM_NAME(bias_relu)(const float *x, float *y, long n, float b) {
+    long i = 0;
+    const vmf vb = vsplat(b);
+    for (; i + VM_W <= n; i += VM_W) {
+        vmf v = vload(x + i) + vb;
+        vstore(y + i, vsel(0.0f >= v, vsplat(0.0f), v));
+    }
+    for (; i < n; i++) {
+        float v = x[i] + b;
+        y[i] = 0 >= v ? 0 : v;
+    }
+}
+
 // y = x > 0 ? 1 : below: the slope of a (leaky) rectifier.
 VM_LINKAGE VM_ATTR void VM_NAME(positive_mask)(const float *x, float *y, long n, float below) {
     long i = 0;

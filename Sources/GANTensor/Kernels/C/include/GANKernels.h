@@ -44,10 +44,32 @@ void gk_im2col(const float *x, long C, long H, long W, long KH, long KW,
                long strideH, long strideW, long padH, long padW, long dilH, long dilW,
                long OH, long OW, float *col, long ld);
 
+/// gk_im2col for output rows [oh0, oh1) only: row (c*KH + i)*KW + j holds (oh1 - oh0)*OW
+/// values, rows ld floats apart. Every value is written, the padding taps as zeros.
+void gk_im2col_rows(const float *x, long C, long H, long W, long KH, long KW,
+                    long strideH, long strideW, long padH, long padW, long dilH, long dilW,
+                    long OH, long OW, long oh0, long oh1, float *col, long ld);
+
 /// The adjoint of gk_im2col: x[C,H,W] += the taps of col (rows ld floats apart) inside it.
 void gk_col2im(const float *col, long ld, long C, long H, long W, long KH, long KW,
                long strideH, long strideW, long padH, long padW, long dilH, long dilW,
                long OH, long OW, float *x);
+
+/// Max pooling of `planes` planes x[H,W] into y[OH,OW] (windows clipped to the image, each
+/// holding at least one tap), NaN propagated, no indices. `rows` is scratch of H*OW floats.
+void gk_max_pool(const float *x, long planes, long H, long W, long KH, long KW,
+                 long strideH, long strideW, long padH, long padW, long OH, long OW,
+                 float *rows, float *y);
+
+/// What gk_avg_pool divides a window's sum by: its taps inside the image, the kernel area, or
+/// `divisor`.
+enum { GK_DIVIDE_TAPS = 0, GK_DIVIDE_AREA = 1, GK_DIVIDE_FIXED = 2 };
+
+/// Average pooling of `planes` planes x[H,W] into y[OH,OW]: each window's taps inside the image
+/// summed in raster order, then multiplied by 1 / (what `divide` names).
+void gk_avg_pool(const float *x, long planes, long H, long W, long KH, long KW,
+                 long strideH, long strideW, long padH, long padW, long OH, long OW,
+                 int divide, float divisor, float *y);
 
 /// Vectorised unary maps over n floats (y may equal x). Max error a few ulp vs libm.
 void gk_exp(const float *x, float *y, long n);
@@ -68,6 +90,9 @@ void gk_binary(int op, const float *a, long sa, const float *b, long sb, float *
 void gk_leaky_relu(const float *x, float *y, long n, float slope);
 /// y = max(x, 0) with NaN kept (y may be x).
 void gk_relu(const float *x, float *y, long n);
+/// y = max(x + b, 0) with NaN kept (y may be x): a bias and ReLU in one pass, the same bits
+/// as gk_binary's add followed by gk_relu.
+void gk_bias_relu(const float *x, float *y, long n, float b);
 /// y = x > 0 ? 1 : below: the derivative of a (leaky) rectifier.
 void gk_positive_mask(const float *x, float *y, long n, float below);
 
