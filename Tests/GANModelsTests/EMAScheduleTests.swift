@@ -23,6 +23,20 @@ import Testing
         #expect(ramped.decay(batch: 64, imagesShown: 400_000) == schedule.decay(batch: 64, imagesShown: 0))
     }
 
+    /// Every parameter of `average` is `decay`·(G's value before the step) + (1 − decay)·(after),
+    /// and the step moved some of G.
+    func expectAverage(of generator: Module, movedFrom before: [String: Tensor], to average: Module,
+                       decay beta: Float) throws {
+        let averaged = Dictionary(uniqueKeysWithValues: average.namedParameters().map { ($0.0, $0.1.value) })
+        var moved = 0
+        for (name, p) in generator.namedParameters() {
+            let expected = beta * before[name]! + (1 - beta) * p.value
+            #expect(relativeError(averaged[name]!, expected) <= 1e-5, "\(name)")
+            if (p.value - before[name]!).abs().max().item > 0 { moved += 1 }
+        }
+        #expect(moved > 0)
+    }
+
     /// One ProGAN step at batch 4 moves the average by 1 − 0.5^(4/N) of the way to G.
     @Test func proganStepUsesTheHalfLife() throws {
         var config = ProGANTests.config(phaseImages: 8)
@@ -34,15 +48,8 @@ import Testing
         let real = Tensor.randomUniform([4, 1, 16, 16], using: &rng) * 2 - 1
         _ = try model.trainingStep(StepContext(step: 0, totalSteps: 1, measure: false, rng: rng,
                                                source: StepParityTests.FixedBatches([real])))
-        let beta = Float(pow(0.5, 4.0 / 20))
-        let average = Dictionary(uniqueKeysWithValues: try #require(model.ema).average.namedParameters().map { ($0.0, $0.1.value) })
-        var moved = 0
-        for (name, p) in model.generator.namedParameters() {
-            let expected = beta * before[name]! + (1 - beta) * p.value
-            #expect(relativeError(average[name]!, expected) <= 1e-5, "\(name)")
-            if (p.value - before[name]!).abs().max().item > 0 { moved += 1 }
-        }
-        #expect(moved > 0)
+        try expectAverage(of: model.generator, movedFrom: before, to: try #require(model.ema).average,
+                          decay: Float(pow(0.5, 4.0 / 20)))
     }
 
     /// A BigGAN step at step 50, batch 4: 200 images shown before it ramp the half-life of 20
@@ -58,15 +65,8 @@ import Testing
         let batch = Batch(samples: real, labels: [0, 1, 0, 1], indices: Array(0..<4), epoch: 0, index: 0)
         _ = try model.trainingStep(StepContext(step: 50, totalSteps: 51, measure: false, rng: rng,
                                                source: StepParityTests.FixedBatches(batches: [batch])))
-        let beta = Float(pow(0.5, 4.0 / 10))
-        let average = Dictionary(uniqueKeysWithValues: try #require(model.ema).average.namedParameters().map { ($0.0, $0.1.value) })
-        var moved = 0
-        for (name, p) in model.generator.namedParameters() {
-            let expected = beta * before[name]! + (1 - beta) * p.value
-            #expect(relativeError(average[name]!, expected) <= 1e-5, "\(name)")
-            if (p.value - before[name]!).abs().max().item > 0 { moved += 1 }
-        }
-        #expect(moved > 0)
+        try expectAverage(of: model.generator, movedFrom: before, to: try #require(model.ema).average,
+                          decay: Float(pow(0.5, 4.0 / 10)))
     }
 
     /// SAGAN has no average unless asked for; `--ema-images` gives it the ramped half-life. A

@@ -36,7 +36,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils import spectral_norm
-from torch.nn.utils.spectral_norm import SpectralNorm as SpectralNormHook
+
+from sagan import set_power_iterations  # the same spectral_norm hooks
 
 # The Swift presets (BigGANNetworkSettings.grey28, .colour32, .colour64); the fixture test checks
 # that the Swift values still equal these.
@@ -273,16 +274,6 @@ def build_discriminator(settings, init=True):
     d = set_power_iterations(Discriminator(network_settings(settings)), network_settings(settings))
     return init_ortho(d) if init else d
 
-
-def set_power_iterations(module, settings):
-    """Every spectral_norm hook of ``module`` runs ``settings["powerIterations"]`` steps per
-    training forward (absent or null: 1, as Swift's default)."""
-    k = settings.get("powerIterations") or 1
-    for m in module.modules():
-        for hook in m._forward_pre_hooks.values():
-            if isinstance(hook, SpectralNormHook):
-                hook.n_power_iterations = k
-    return module
 
 
 def build(model_config):
