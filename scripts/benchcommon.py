@@ -9,8 +9,10 @@ Peak memory: VmHWM of /proc/self/status, reset before each model (glibc malloc_t
 and timed, its baseline (the interpreter and libraries) included; `baseline_rss_mib` is VmRSS just
 after the reset.
 """
+import argparse
 import ctypes
 import datetime
+import json
 import importlib.util
 import os
 import time
@@ -121,3 +123,32 @@ def machine(torch, threads, command, kind):
 def describe(row, decimals=1):
     f = f"%.{decimals}f"
     return (f + " (" + f + "–" + f + ")") % (row["median_ms"], row["min_ms"], row["max_ms"])
+
+
+def torch_model_bench(doc, script, kind):
+    """The shared start of torch_train_bench.py and torch_generate_bench.py: their options
+    (--models, --threads, --iterations, --warmup, --torch-bench, --json), torch_bench.py loaded,
+    threads and seed set. Returns (args, torch_bench module, the JSON's top-level dict)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--models", default="mlp28,dcgan28,dcgan64,wgangp28")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--iterations", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--torch-bench", default=str(DEFAULT_TORCH_BENCH))
+    ap.add_argument("--json", default="", help="write the results here as JSON ('-': standard output only)")
+    args = ap.parse_args()
+    tb = load_module(args.torch_bench, "torch_bench")
+    tb.torch.set_num_threads(args.threads)
+    tb.torch.manual_seed(0)
+    top = machine(tb.torch, tb.torch.get_num_threads(), script, kind)
+    top.update(batch=tb.BATCH, warmup=args.warmup, iterations=args.iterations)
+    return args, tb, top
+
+
+def write_json(top, rows, destination):
+    """`top` with its `models` rows to `destination` ('-': standard output; '': nowhere)."""
+    top["models"] = rows
+    if destination == "-":
+        print(json.dumps(top, indent=1, sort_keys=True))
+    elif destination:
+        Path(destination).write_text(json.dumps(top, indent=1, sort_keys=True) + "\n")

@@ -10,8 +10,6 @@ alike. Run one model per process for peak memory that compares with ours (bench_
 Usage: python3 scripts/torch_train_bench.py [--models mlp28,dcgan28,dcgan64,wgangp28] [--threads 2]
            [--iterations 20] [--warmup 3] [--torch-bench ../shared/bench/torch_bench.py] [--json OUT]
 """
-import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -20,21 +18,8 @@ import benchcommon as bc
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--models", default="mlp28,dcgan28,dcgan64,wgangp28")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--iterations", type=int, default=20)
-    ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--torch-bench", default=str(bc.DEFAULT_TORCH_BENCH))
-    ap.add_argument("--json", default="", help="write the results here as JSON ('-': standard output only)")
-    args = ap.parse_args()
-
-    tb = bc.load_module(args.torch_bench, "torch_bench")
+    args, tb, top = bc.torch_model_bench(__doc__, "torch_train_bench.py", "train")
     torch = tb.torch
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    top = bc.machine(torch, torch.get_num_threads(), "torch_train_bench.py", "train")
-    top.update(batch=tb.BATCH, warmup=args.warmup, iterations=args.iterations)
     rows = []
     for name in args.models.split(","):
         with bc.PeakMemory() as memory:
@@ -50,12 +35,7 @@ def main():
         if args.json != "-":
             print(f"{name}: train {bc.describe(row)} ms, mean {row['mean_ms']:.1f}, {row['images_per_s']:.0f} images/s, "
                   f"peak {memory.peak_mib:.0f} MiB (baseline {memory.baseline_mib:.0f})", flush=True)
-    top["models"] = rows
-    if args.json == "-":
-        print(json.dumps(top, indent=1, sort_keys=True))
-    elif args.json:
-        Path(args.json).write_text(json.dumps(top, indent=1, sort_keys=True) + "\n")
-
+    bc.write_json(top, rows, args.json)
 
 if __name__ == "__main__":
     main()
