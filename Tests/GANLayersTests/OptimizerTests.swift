@@ -139,4 +139,26 @@ struct OptimizerTests {
         #expect(linear.bias!.value.scalars == b)
         #expect(linear.weight.value.isLeaf && linear.weight.gradient == nil)
     }
+
+    /// Adam's single-pass kernel gives the bits of the separate tensor operations it replaces
+    /// (it would not with a fused multiply-add or a reordered expression), over three steps
+    /// so the moments feed back, and with a tail that is not a whole vector.
+    @Test func adamSinglePassEqualsTheSeparateOperations() {
+        var rng = RandomGenerator(seed: 11)
+        let shape = [37, 29]
+        let parameter = Parameter(Tensor.randomNormal(shape, using: &rng))
+        let lr: Float = 2e-4
+        let adam = Adam(parameters: [parameter], learningRate: lr, betas: (0.5, 0.999))
+        var p = parameter.value, m = Tensor.zeros(shape), v = Tensor.zeros(shape)
+        for t in 1...3 {
+            let g = Tensor.randomNormal(shape, using: &rng) * Float(t)
+            adam.step(gradients: [g])
+            m = m + (1 - 0.5) * (g - m)
+            v = 0.999 * v + (1 - 0.999) * g * g
+            let c1 = 1 - Foundation.pow(0.5, Double(t)), c2 = (1 - Foundation.pow(Double(Float(0.999)), Double(t))).squareRoot()
+            p = p - Float(Double(lr) / c1) * (m / (v.sqrt() / Float(c2) + Float(1e-8)))
+            #expect(parameter.value.scalars == p.scalars, "step \(t)")
+            #expect(adam.stateDict()["state.0.exp_avg_sq"]!.scalars == v.scalars, "step \(t)")
+        }
+    }
 }

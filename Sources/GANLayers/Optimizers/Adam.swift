@@ -53,18 +53,28 @@ public final class Adam: Optimizer {
             if decoupledWeightDecay { p = p * (1 - learningRate * weightDecay) } else { g = g + weightDecay * p }
         }
         let (beta1, beta2) = betas
-        let zeros = Tensor.zeros(value.shape)
-        let m0 = state[index]["exp_avg"] ?? zeros, v0 = state[index]["exp_avg_sq"] ?? zeros
+        let m0 = state[index]["exp_avg"] ?? Tensor.zeros(value.shape)
+        let v0 = state[index]["exp_avg_sq"] ?? Tensor.zeros(value.shape)
+        let t = Double(nextStep(index))
+        let correction1 = 1 - Foundation.pow(Double(beta1), t)
+        let correction2Root = (1 - Foundation.pow(Double(beta2), t)).squareRoot()
+        if !amsgrad {
+            // One pass instead of ten tensor operations; the same bits.
+            let next = ElementwiseKernels.adam(
+                parameter: p.storage, gradient: g.storage, exponentialAverage: m0.storage, squaredAverage: v0.storage,
+                c1: 1 - beta1, b2: beta2, c2: 1 - beta2, root2: Float(correction2Root), epsilon: epsilon,
+                step: Float(Double(learningRate) / correction1))
+            state[index]["exp_avg"] = Tensor(shape: value.shape, storage: next.exponentialAverage)
+            state[index]["exp_avg_sq"] = Tensor(shape: value.shape, storage: next.squaredAverage)
+            return Tensor(shape: value.shape, storage: next.parameter)
+        }
         let m = m0 + (1 - beta1) * (g - m0)
         let v = beta2 * v0 + (1 - beta2) * g * g
         state[index]["exp_avg"] = m
         state[index]["exp_avg_sq"] = v
-        let t = Double(nextStep(index))
-        let correction1 = 1 - Foundation.pow(Double(beta1), t)
-        let correction2Root = (1 - Foundation.pow(Double(beta2), t)).squareRoot()
         var second = v
         if amsgrad {
-            second = Tensor.maximum(state[index]["max_exp_avg_sq"] ?? zeros, v)
+            second = Tensor.maximum(state[index]["max_exp_avg_sq"] ?? Tensor.zeros(value.shape), v)
             state[index]["max_exp_avg_sq"] = second
         }
         let denominator = second.sqrt() / Float(correction2Root) + epsilon

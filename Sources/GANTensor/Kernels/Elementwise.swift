@@ -29,6 +29,27 @@ public enum ElementwiseKernels {
         return out
     }
 
+    /// One Adam step in a single pass (no weight decay, no AMSGrad), the same bits as the
+    /// unfused operations: `m' = m + c1·(g − m)`, `v' = b2·v + (c2·g)·g`,
+    /// `p' = p − step·(m' / (√v' / root2 + eps))`. All four storages hold the same count.
+    /// Returns fresh `(p', m', v')`: the old moments may still be held by a saved state dict.
+    public static func adam(
+        parameter p: TensorStorage, gradient g: TensorStorage, exponentialAverage m: TensorStorage,
+        squaredAverage v: TensorStorage, c1: Float, b2: Float, c2: Float, root2: Float, epsilon: Float, step: Float
+    ) -> (parameter: TensorStorage, exponentialAverage: TensorStorage, squaredAverage: TensorStorage) {
+        let n = p.count
+        precondition(g.count == n && m.count == n && v.count == n, "adam: storages of different sizes")
+        let pOut = TensorStorage(uninitializedCount: n), mOut = TensorStorage(uninitializedCount: n)
+        let vOut = TensorStorage(uninitializedCount: n)
+        let (pp, pg, pm, pv) = (p.base, g.base, m.base, v.base)
+        let (op, om, ov) = (pOut.base, mOut.base, vOut.base)
+        Parallel.forEachChunk(n, costPerItem: 8) { r in
+            let o = r.lowerBound
+            gk_adam(pp + o, pg + o, pm + o, pv + o, op + o, om + o, ov + o, r.count, c1, b2, c2, root2, epsilon, step)
+        }
+        return (pOut, mOut, vOut)
+    }
+
     /// Strides of `shape` inside `outShape` under NumPy broadcasting (0 on broadcast axes).
     static func broadcastStrides(_ shape: [Int], in outShape: [Int]) -> [Int] {
         let strides = Shape.strides(shape)

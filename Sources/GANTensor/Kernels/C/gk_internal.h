@@ -74,7 +74,9 @@ void gk_rsqrt_avx2(const float *x, float *y, long n);
     void gk_moments_##isa(const float *x, long n, float m, float *sum, float *squares);         \
     void gk_moments_grad_##isa(const float *g, const float *x, long n, float m, float *sum, float *dot); \
     void gk_normalize_##isa(const float *x, float *y, long n, float m, float a, float b);       \
-    void gk_normalize_grad_##isa(const float *g, const float *x, float *y, long n, float m, float a, float b, float c);
+    void gk_normalize_grad_##isa(const float *g, const float *x, float *y, long n, float m, float a, float b, float c); \
+    void gk_adam_##isa(const float *p, const float *g, const float *m, const float *v, float *p_out, float *m_out, \
+                       float *v_out, long n, float c1, float b2, float c2, float root2, float eps, float step);
 GK_DECLARE_RECTIFIERS(avx512)
 GK_DECLARE_RECTIFIERS(avx2)
 #endif

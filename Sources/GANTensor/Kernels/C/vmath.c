@@ -55,3 +55,7 @@ VM_DISPATCH_ARGS(moments_grad, (const float *g, const float *x, long n, float m,
 VM_DISPATCH_ARGS(normalize, (const float *x, float *y, long n, float m, float a, float b), (x, y, n, m, a, b))
 VM_DISPATCH_ARGS(normalize_grad, (const float *g, const float *x, float *y, long n, float m, float a, float b, float c),
                  (g, x, y, n, m, a, b, c))
+VM_DISPATCH_ARGS(adam,
+                 (const float *p, const float *g, const float *m, const float *v, float *p_out, float *m_out,
+                  float *v_out, long n, float c1, float b2, float c2, float root2, float eps, float step),
+                 (p, g, m, v, p_out, m_out, v_out, n, c1, b2, c2, root2, eps, step))

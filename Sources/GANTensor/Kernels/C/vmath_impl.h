@@ -276,3 +276,31 @@ VM_LINKAGE VM_ATTR void VM_NAME(normalize_grad)(const float *g, const float *x, 
     for (; i + VM_W <= n; i += VM_W) vstore(y + i, vload(g + i) * va + (vload(x + i) - vm) * vb + vc);
     for (; i < n; i++) y[i] = g[i] * a + (x[i] - m) * b + c;
 }
+
+// One Adam step (no weight decay, no AMSGrad); contraction off so each operator rounds on its
+// own, as the unfused tensor operations do.
+VM_LINKAGE VM_ATTR void VM_NAME(adam)(const float *p, const float *g, const float *m, const float *v,
+                                      float *p_out, float *m_out, float *v_out, long n, float c1, float b2,
+                                      float c2, float root2, float eps, float step) {
+#pragma clang fp contract(off)
+    const vmf vc1 = vsplat(c1), vb2 = vsplat(b2), vc2 = vsplat(c2), vroot2 = vsplat(root2);
+    const vmf veps = vsplat(eps), vstep = vsplat(step);
+    long i = 0;
+    for (; i + VM_W <= n; i += VM_W) {
+        vmf gi = vload(g + i), mi = vload(m + i);
+        vmf mn = mi + vc1 * (gi - mi);
+        vmf vn = vb2 * vload(v + i) + (vc2 * gi) * gi;
+        vmf d = vsqrt(vn) / vroot2 + veps;
+        vstore(m_out + i, mn);
+        vstore(v_out + i, vn);
+        vstore(p_out + i, vload(p + i) - vstep * (mn / d));
+    }
+    for (; i < n; i++) {
+        float mn = m[i] + c1 * (g[i] - m[i]);
+        float vn = b2 * v[i] + (c2 * g[i]) * g[i];
+        float d = __builtin_sqrtf(vn) / root2 + eps;
+        m_out[i] = mn;
+        v_out[i] = vn;
+        p_out[i] = p[i] - step * (mn / d);
+    }
+}

@@ -106,6 +106,12 @@ void gk_normalize(const float *x, float *y, long n, float m, float a, float b);
 /// y = g a + (x - m) b + c.
 void gk_normalize_grad(const float *g, const float *x, float *y, long n, float m, float a, float b, float c);
 
+/// One Adam step without weight decay or AMSGrad (outputs may alias their inputs), the same
+/// bits as the separate operations:
+/// m' = m + c1 (g - m), v' = b2 v + (c2 g) g, p' = p - step (m' / (sqrt(v') / root2 + eps)).
+void gk_adam(const float *p, const float *g, const float *m, const float *v, float *p_out, float *m_out,
+             float *v_out, long n, float c1, float b2, float c2, float root2, float eps, float step);
+
 #ifdef __cplusplus
 }
 #endif
