@@ -2,7 +2,8 @@ import GANKernels
 
 /// Batch-normalisation loops over a tensor viewed as `[N, C, S]` (S = H·W, or 1): per-channel
 /// statistics in Double across rows, and the fused affine maps of the forward and backward
-/// passes. Channels are split across threads.
+/// passes. Channels are split across threads. With S = 1 (BatchNorm1d) the column kernels run
+/// along each row of channels instead of one call per value, with the same bits.
 enum NormalizationKernels {
     /// Per-channel mean and biased variance (two passes: the mean, then centred squares), and
     /// the number of values per channel. `reduce`, when given, sums each pass's per-channel
@@ -18,6 +19,13 @@ enum NormalizationKernels {
         totals[channels] = Double(batch * size)
         totals.withUnsafeMutableBufferPointer { pt in
             let t = pt.baseAddress!
+            if size == 1 {
+                Parallel.forEachChunk(channels, costPerItem: batch) { r in
+                    gk_col_moments(px + r.lowerBound, batch, r.count, channels, nil, t + r.lowerBound)
+                }
+                reduce?(pt)
+                return
+            }
             Parallel.forEach(channels, costPerItem: batch * size) { c in
                 var total = 0.0
                 var sum: Float = 0, squares: Float = 0
@@ -34,6 +42,16 @@ enum NormalizationKernels {
         var centred = [Double](repeating: 0, count: channels)
         centred.withUnsafeMutableBufferPointer { pc in
             let v = pc.baseAddress!
+            if size == 1 {
+                mean.withUnsafeBufferPointer { pm in
+                    Parallel.forEachChunk(channels, costPerItem: batch) { r in
+                        gk_col_moments(px + r.lowerBound, batch, r.count, channels, pm.baseAddress! + r.lowerBound,
+                                       v + r.lowerBound)
+                    }
+                }
+                reduce?(pc)
+                return
+            }
             Parallel.forEach(channels, costPerItem: batch * size) { c in
                 var total = 0.0
                 var sum: Float = 0, squares: Float = 0
@@ -54,6 +72,16 @@ enum NormalizationKernels {
     ) -> TensorStorage {
         let y = TensorStorage(uninitializedCount: batch * channels * size)
         let px = UnsafePointer(x.base), py = y.base
+        if size == 1 {
+            mean.withUnsafeBufferPointer { pm in scale.withUnsafeBufferPointer { pa in shift.withUnsafeBufferPointer { pb in
+                Parallel.forEachChunk(channels, costPerItem: batch) { r in
+                    let o = r.lowerBound
+                    gk_col_normalize(px + o, py + o, batch, r.count, channels, pm.baseAddress! + o,
+                                     pa.baseAddress! + o, pb.baseAddress! + o)
+                }
+            } } }
+            return y
+        }
         Parallel.forEach(batch * channels, costPerItem: size) { row in
             let c = row % channels
             gk_normalize(px + row * size, py + row * size, size, mean[c], scale[c], shift[c])
@@ -70,6 +98,15 @@ enum NormalizationKernels {
         sums.withUnsafeMutableBufferPointer { ps in
             dots.withUnsafeMutableBufferPointer { pd in
                 let s = ps.baseAddress!, d = pd.baseAddress!
+                if size == 1 {
+                    mean.withUnsafeBufferPointer { pm in
+                        Parallel.forEachChunk(channels, costPerItem: 2 * batch) { r in
+                            let o = r.lowerBound
+                            gk_col_moments_grad(pg + o, px + o, batch, r.count, channels, pm.baseAddress! + o, s + o, d + o)
+                        }
+                    }
+                    return
+                }
                 Parallel.forEach(channels, costPerItem: batch * size) { c in
                     var sum: Float = 0, dot: Float = 0
                     var totalSum = 0.0, totalDot = 0.0
@@ -94,6 +131,18 @@ enum NormalizationKernels {
     ) -> TensorStorage {
         let y = TensorStorage(uninitializedCount: batch * channels * size)
         let pg = UnsafePointer(g.base), px = UnsafePointer(x.base), py = y.base
+        if size == 1 {
+            mean.withUnsafeBufferPointer { pm in a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in k.withUnsafeBufferPointer { pk in
+                    Parallel.forEachChunk(channels, costPerItem: 2 * batch) { r in
+                        let o = r.lowerBound
+                        gk_col_normalize_grad(pg + o, px + o, py + o, batch, r.count, channels, pm.baseAddress! + o,
+                                              pa.baseAddress! + o, pb.baseAddress! + o, pk.baseAddress! + o)
+                    }
+                } }
+            } }
+            return y
+        }
         Parallel.forEach(batch * channels, costPerItem: 2 * size) { row in
             let c = row % channels
             gk_normalize_grad(pg + row * size, px + row * size, py + row * size, size, mean[c], a[c], b[c], k[c])

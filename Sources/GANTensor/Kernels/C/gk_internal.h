@@ -76,7 +76,14 @@ void gk_rsqrt_avx2(const float *x, float *y, long n);
     void gk_normalize_##isa(const float *x, float *y, long n, float m, float a, float b);       \
     void gk_normalize_grad_##isa(const float *g, const float *x, float *y, long n, float m, float a, float b, float c); \
     void gk_adam_##isa(const float *p, const float *g, const float *m, const float *v, float *p_out, float *m_out, \
-                       float *v_out, long n, float c1, float b2, float c2, float root2, float eps, float step);
+                       float *v_out, long n, float c1, float b2, float c2, float root2, float eps, float step); \
+    void gk_col_moments_##isa(const float *x, long rows, long cols, long ld, const float *mean, double *acc); \
+    void gk_col_moments_grad_##isa(const float *g, const float *x, long rows, long cols, long ld, const float *mean, \
+                                   double *sum, double *dot);                                     \
+    void gk_col_normalize_##isa(const float *x, float *y, long rows, long cols, long ld, const float *m, \
+                                const float *a, const float *b);                                  \
+    void gk_col_normalize_grad_##isa(const float *g, const float *x, float *y, long rows, long cols, long ld, \
+                                     const float *m, const float *a, const float *b, const float *k);
 GK_DECLARE_RECTIFIERS(avx512)
 GK_DECLARE_RECTIFIERS(avx2)
 #endif

@@ -59,3 +59,17 @@ VM_DISPATCH_ARGS(adam,
                  (const float *p, const float *g, const float *m, const float *v, float *p_out, float *m_out,
                   float *v_out, long n, float c1, float b2, float c2, float root2, float eps, float step),
                  (p, g, m, v, p_out, m_out, v_out, n, c1, b2, c2, root2, eps, step))
+VM_DISPATCH_ARGS(col_moments, (const float *x, long rows, long cols, long ld, const float *mean, double *acc),
+                 (x, rows, cols, ld, mean, acc))
+VM_DISPATCH_ARGS(col_moments_grad,
+                 (const float *g, const float *x, long rows, long cols, long ld, const float *mean, double *sum,
+                  double *dot),
+                 (g, x, rows, cols, ld, mean, sum, dot))
+VM_DISPATCH_ARGS(col_normalize,
+                 (const float *x, float *y, long rows, long cols, long ld, const float *m, const float *a,
+                  const float *b),
+                 (x, y, rows, cols, ld, m, a, b))
+VM_DISPATCH_ARGS(col_normalize_grad,
+                 (const float *g, const float *x, float *y, long rows, long cols, long ld, const float *m,
+                  const float *a, const float *b, const float *k),
+                 (g, x, y, rows, cols, ld, m, a, b, k))

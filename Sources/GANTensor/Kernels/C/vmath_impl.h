@@ -304,3 +304,65 @@ VM_LINKAGE VM_ATTR void VM_NAME(adam)(const float *p, const float *g, const floa
         p_out[i] = p[i] - step * (mn / d);
     }
 }
+
+// Column forms of the batch-normalisation kernels for [rows, cols] with one value per (row,
+// channel) (BatchNorm1d): each channel is a column, rows ld apart, and the loops run along the
+// row so they vectorise across channels. Per channel they give the row kernels' bits: a
+// length-1 row's sum is x, its centred square d·d, its dot g·(x − m), each rounded to float
+// before the double accumulation, in row order.
+VM_LINKAGE VM_ATTR void VM_NAME(col_moments)(const float *x, long rows, long cols, long ld, const float *mean,
+                                             double *acc) {
+#pragma clang fp contract(off)
+    for (long r = 0; r < rows; r++) {
+        const float *xr = x + r * ld;
+        if (mean) {
+            for (long c = 0; c < cols; c++) {
+                float d = xr[c] - mean[c];
+                float q = d * d;
+                acc[c] += (double)q;
+            }
+        } else {
+            for (long c = 0; c < cols; c++) acc[c] += (double)xr[c];
+        }
+    }
+}
+
+VM_LINKAGE VM_ATTR void VM_NAME(col_moments_grad)(const float *g, const float *x, long rows, long cols, long ld,
+                                                  const float *mean, double *sum, double *dot) {
+#pragma clang fp contract(off)
+    for (long r = 0; r < rows; r++) {
+        const float *gr = g + r * ld, *xr = x + r * ld;
+        for (long c = 0; c < cols; c++) {
+            float p = gr[c] * (xr[c] - mean[c]);
+            sum[c] += (double)gr[c];
+            dot[c] += (double)p;
+        }
+    }
+}
+
+// y = (x - m) * a + b and y = g * a + (x - m) * b + k per column, written as the row kernels
+// are (so they contract, or not, as those do on the same instruction set).
+VM_LINKAGE VM_ATTR void VM_NAME(col_normalize)(const float *x, float *y, long rows, long cols, long ld,
+                                               const float *m, const float *a, const float *b) {
+    for (long r = 0; r < rows; r++) {
+        const float *xr = x + r * ld;
+        float *yr = y + r * ld;
+        long c = 0;
+        for (; c + VM_W <= cols; c += VM_W)
+            vstore(yr + c, (vload(xr + c) - vload(m + c)) * vload(a + c) + vload(b + c));
+        for (; c < cols; c++) yr[c] = (xr[c] - m[c]) * a[c] + b[c];
+    }
+}
+
+VM_LINKAGE VM_ATTR void VM_NAME(col_normalize_grad)(const float *g, const float *x, float *y, long rows, long cols,
+                                                    long ld, const float *m, const float *a, const float *b,
+                                                    const float *k) {
+    for (long r = 0; r < rows; r++) {
+        const float *gr = g + r * ld, *xr = x + r * ld;
+        float *yr = y + r * ld;
+        long c = 0;
+        for (; c + VM_W <= cols; c += VM_W)
+            vstore(yr + c, vload(gr + c) * vload(a + c) + (vload(xr + c) - vload(m + c)) * vload(b + c) + vload(k + c));
+        for (; c < cols; c++) yr[c] = gr[c] * a[c] + (xr[c] - m[c]) * b[c] + k[c];
+    }
+}

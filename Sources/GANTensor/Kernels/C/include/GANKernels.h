@@ -106,6 +106,17 @@ void gk_normalize(const float *x, float *y, long n, float m, float a, float b);
 /// y = g a + (x - m) b + c.
 void gk_normalize_grad(const float *g, const float *x, float *y, long n, float m, float a, float b, float c);
 
+/// Column forms of the four above for [rows, cols] with one value per row and channel
+/// (rows ld apart), the same bits per channel: acc[c] += Σ x (mean NULL) or Σ (x - mean[c])²;
+/// sum[c] += Σ g, dot[c] += Σ g (x - mean[c]); and the two affine maps.
+void gk_col_moments(const float *x, long rows, long cols, long ld, const float *mean, double *acc);
+void gk_col_moments_grad(const float *g, const float *x, long rows, long cols, long ld, const float *mean,
+                         double *sum, double *dot);
+void gk_col_normalize(const float *x, float *y, long rows, long cols, long ld, const float *m, const float *a,
+                      const float *b);
+void gk_col_normalize_grad(const float *g, const float *x, float *y, long rows, long cols, long ld, const float *m,
+                           const float *a, const float *b, const float *k);
+
 /// One Adam step without weight decay or AMSGrad (outputs may alias their inputs), the same
 /// bits as the separate operations:
 /// m' = m + c1 (g - m), v' = b2 v + (c2 g) g, p' = p - step (m' / (sqrt(v') / root2 + eps)).
