@@ -66,7 +66,7 @@ enum ResidentMemory {
     /// How `peak` was measured, for the JSON: per model when the reset works, else since start.
     static var method: String {
         resetWorks
-            ? "VmHWM of /proc/self/status, reset per model (malloc_trim, then 5 > /proc/self/clear_refs); includes the process's own baseline"
+            ? "VmHWM of /proc/self/status, reset per model (cached tensor blocks released, malloc_trim, then 5 > /proc/self/clear_refs); includes the process's own baseline"
             : "VmHWM of /proc/self/status since the process started (this kernel refused the reset through /proc/self/clear_refs)"
     }
 
@@ -76,6 +76,7 @@ enum ResidentMemory {
     /// Hands freed heap back to the system, then sets the peak to the current resident size.
     @discardableResult
     static func resetPeak() -> Bool {
+        TensorStorage.releaseCachedBlocks()
         trimHeap()
         guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
         defer { try? handle.close() }
