@@ -8,11 +8,12 @@ struct Attention: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show where the generator's self-attention looks in one generated image (sagan, biggan).",
         discussion: """
-        Generates the image `gan sample --seed S --count 1` draws (class 0 unless --class), then draws
-        one panel per query position: the image dimmed, with the attention that query gives every key
-        position of G's attention block laid over it in the query's colour (brightest where it attends
-        most). The first panel is the image with the query positions marked. Query positions are in
-        image pixels; by default four spread over the image.
+        Generates the image `gan sample --seed S --count 1` draws (class 0 unless
+        --class), then draws one panel per query position: the image dimmed, with the
+        attention that query gives every key position of G's attention block laid over
+        it in the query's colour (brightest where it attends most). The first panel is
+        the image with the query positions marked. Query positions are in image
+        pixels; by default four spread over the image.
 
         Examples:
           gan attention --run runs/sagan --seed 3 --out attn.png

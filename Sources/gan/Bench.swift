@@ -6,10 +6,12 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure kernel speed and memory behaviour on this machine.",
         discussion: """
-        Compare with PyTorch on the same machine in the same sitting: scripts/bench_sitting.sh runs
-        `gan bench train`, `generate` and `eval` and their PyTorch counterparts (scripts/torch_*_bench.py)
-        in turn and prints the ratios; scripts/torch_layer_bench.py times the layers of `gan bench kernels`.
-        Ratios measured together are meaningful; absolute times drift between machines.
+        Compare with PyTorch on the same machine in the same sitting:
+        scripts/bench_sitting.sh runs `gan bench train`, `generate` and `eval` and
+        their PyTorch counterparts (scripts/torch_*_bench.py) in turn and prints the
+        ratios; scripts/torch_layer_bench.py times the layers of `gan bench kernels`.
+        Ratios measured together are meaningful; absolute times drift between
+        machines.
         """,
         subcommands: [BenchKernels.self, BenchTrain.self, BenchGenerate.self, BenchEval.self, BenchMemory.self]
     )

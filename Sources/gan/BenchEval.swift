@@ -19,8 +19,8 @@ struct BenchEval: ParsableCommand {
         repeated to three channels) and run through the network; `feature_mean` in the
         JSON lets the two sides' features be compared. The weights come from
         --inception-weights, $GAN_INCEPTION_WEIGHTS or
-        ~/.cache/swift-gan/inception-2015-12-05.safetensors (`gan weights import` makes
-        them); without them the command stops with the way to get them.
+        ~/.cache/swift-gan/inception-2015-12-05.safetensors (`gan weights import`
+        makes them); without them the command stops with the way to get them.
 
         Examples:
           gan bench eval

@@ -12,7 +12,8 @@ struct BenchTrain: ParsableCommand {
         commandName: "train",
         abstract: "Time one training step per model: the four reference models and every family.",
         discussion: """
-        Reference models (PyTorch times the same iteration: scripts/torch_train_bench.py):
+        Reference models (PyTorch times the same iteration:
+        scripts/torch_train_bench.py):
           mlp28     PyTorch-GAN's MLP GAN, 28×28 grey (gan --preset mnist)
           dcgan28   a DCGAN for 28×28 grey images (dcgan --preset dcgan28)
           dcgan64   pytorch/examples' DCGAN, 64×64 colour (dcgan --preset dcgan64)

@@ -10,8 +10,9 @@ struct Classifier: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train or evaluate the Fashion-MNIST classifier used for class accuracy and classifier features.",
         discussion: """
-        A small CNN (conv 32 → conv 64 with max pooling and BatchNorm, a 128-unit hidden layer) on images in \
-        [-1, 1]. The committed weights ship with GANMetrics; `train` makes new ones, `eval` measures any.
+        A small CNN (conv 32 → conv 64 with max pooling and BatchNorm, a 128-unit
+        hidden layer) on images in [-1, 1]. The committed weights ship with
+        GANMetrics; `train` makes new ones, `eval` measures any.
 
         Examples:
           gan classifier eval
@@ -27,9 +28,11 @@ struct ClassifierTrain: ParsableCommand {
         commandName: "train",
         abstract: "Train the classifier on Fashion-MNIST's training split and write its weights.",
         discussion: """
-        Adam with a cosine learning-rate decay, random horizontal flips, seeded batches: the same seed gives \
-        the same weights. Each epoch prints the mean loss, the training and test accuracy and images/s; the \
-        weights file (safetensors, Float16 unless --float32) is rewritten atomically after every epoch.
+        Adam with a cosine learning-rate decay, random horizontal flips, seeded
+        batches: the same seed gives the same weights. Each epoch prints the mean
+        loss, the training and test accuracy and images/s; the weights file
+        (safetensors, Float16 unless --float32) is rewritten atomically after every
+        epoch.
 
         Examples:
           gan classifier train

@@ -17,16 +17,19 @@ struct DataEmoji: ParsableCommand {
         commandName: "emoji",
         abstract: "Write every emoji of Noto Color Emoji as PNGs sorted by group and skin tone.",
         discussion: """
-        Reads the colour bitmaps of Debian's fonts-noto-color-emoji and the emoji list of unicode-data \
-        (emoji-test.txt); both are installed with apt-get when missing and you are root. Each emoji is \
-        composited onto white, padded to a square and resized to --size.
+        Reads the colour bitmaps of Debian's fonts-noto-color-emoji and the emoji list
+        of unicode-data (emoji-test.txt); both are installed with apt-get when missing
+        and you are root. Each emoji is composited onto white, padded to a square and
+        resized to --size.
 
-        Folders: one per group for emoji without a skin tone (smileys-emotion, people-body, animals-nature, \
-        food-drink, travel-places, activities, objects, symbols, flags, component) and one per tone (light, \
-        medium-light, medium, medium-dark, dark). Files are named by code points without U+FE0F \
-        (medium-light/1f44d-1f3fc.png); the same emoji in another tone has the other modifier \
-        (dark/1f44d-1f3ff.png). Sequences with two different tones are skipped. DIR/index.csv lists \
-        file, group, subgroup, name, codepoints, tone and base (the name without its tone).
+        Folders: one per group for emoji without a skin tone (smileys-emotion,
+        people-body, animals-nature, food-drink, travel-places, activities, objects,
+        symbols, flags, component) and one per tone (light, medium-light, medium,
+        medium-dark, dark). Files are named by code points without U+FE0F
+        (medium-light/1f44d-1f3fc.png); the same emoji in another tone has the other
+        modifier (dark/1f44d-1f3ff.png). Sequences with two different tones are
+        skipped. DIR/index.csv lists file, group, subgroup, name, codepoints, tone and
+        base (the name without its tone).
 
         Examples:
           gan data emoji --size 64 --out ~/emoji64

@@ -7,9 +7,12 @@ struct Info: ParsableCommand {
         discussion: """
         Environment:
           GAN_NUM_THREADS  threads kernels use (default 2)
-          GAN_BLAS         'openblas' or a CBLAS library path to use BLAS (default: the built-in GEMM)
-          GAN_KERNELS_ISA  force the built-in kernels' instruction set: avx512, avx2 or generic
-          GAN_MPI          Open MPI's libmpi for `gan train --distributed mpi` (default libmpi.so.40)
+          GAN_BLAS         'openblas' or a CBLAS library path to use BLAS
+                           (default: the built-in GEMM)
+          GAN_KERNELS_ISA  force the built-in kernels' instruction set: avx512,
+                           avx2 or generic
+          GAN_MPI          Open MPI's libmpi for `gan train --distributed mpi`
+                           (default libmpi.so.40)
         """
     )
 

@@ -8,12 +8,14 @@ struct Interpolate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Walk the latent space between two seeds: a PNG strip or an animated GIF.",
         discussion: """
-        The latents of --from-seed and --to-seed are those `gan sample --seed S --count 1` draws. With
-        --mode both (the default in z) the strip has two rows, linear above spherical; a GIF shows them side by side.
+        The latents of --from-seed and --to-seed are those `gan sample --seed S
+        --count 1` draws. With --mode both (the default in z) the strip has two rows,
+        linear above spherical; a GIF shows them side by side.
 
-        --space w (style-based runs: stylegan) walks the intermediate latent w = mapping(z) instead, in a
-        straight line (the paper's perceptual path length uses lerp in W: W is not Gaussian, so slerp has
-        no meaning there), with the noise inputs off.
+        --space w (style-based runs: stylegan) walks the intermediate latent w =
+        mapping(z) instead, in a straight line (the paper's perceptual path length
+        uses lerp in W: W is not Gaussian, so slerp has no meaning there), with the
+        noise inputs off.
 
         Examples:
           gan interpolate --run runs/dcgan-dcgan28 --from-seed 1 --to-seed 2 \\

@@ -51,8 +51,25 @@ struct List: ParsableCommand {
 func familyOptionHelp() -> String {
     var seen: [FamilyOption] = []
     for family in Families.all { for option in family.options where !seen.contains(where: { $0.name == option.name }) { seen.append(option) } }
+    let indent = String(repeating: " ", count: 21)
     return seen.map { option in
-        "  " + option.usage.padding(toLength: 18, withPad: " ", startingAt: 0) + " " + option.help
-            + " [" + Families.taking(option: option.name).joined(separator: ", ") + "]"
+        let text = option.help + " [" + Families.taking(option: option.name).joined(separator: ", ") + "]"
+        let lines = wrapped(text, width: 79 - indent.count)
+        return "  " + option.usage.padding(toLength: 18, withPad: " ", startingAt: 0) + " "
+            + lines.joined(separator: "\n" + indent)
     }.joined(separator: "\n")
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces (a longer word keeps its
+/// own line): help text is printed as written, so it must fit a terminal itself.
+func wrapped(_ text: String, width: Int) -> [String] {
+    var lines: [String] = [], line = ""
+    for word in text.split(separator: " ") {
+        if !line.isEmpty && line.count + 1 + word.count > width {
+            lines.append(line)
+            line = ""
+        }
+        line += (line.isEmpty ? "" : " ") + word
+    }
+    return lines + (line.isEmpty ? [] : [line])
 }

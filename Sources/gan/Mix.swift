@@ -8,15 +8,17 @@ struct Mix: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The style-mixing grid of a style-based run (stylegan): styles of one latent copied into another's.",
         discussion: """
-        As Figure 3 of the StyleGAN paper: the top row holds the images of --col-seeds, the left column
-        those of --row-seeds (each the latent `gan sample --seed S --count 1` draws). Every other cell is
-        its row's image with the styles of the chosen level taken from its column's latent: coarse
-        styles carry pose and shape, middle ones smaller features, fine ones colour and texture. With
-        several levels the rows repeat once per level, top to bottom in the order given.
+        As Figure 3 of the StyleGAN paper: the top row holds the images of
+        --col-seeds, the left column those of --row-seeds (each the latent `gan sample
+        --seed S --count 1` draws). Every other cell is its row's image with the
+        styles of the chosen level taken from its column's latent: coarse styles carry
+        pose and shape, middle ones smaller features, fine ones colour and texture.
+        With several levels the rows repeat once per level, top to bottom in the order
+        given.
 
-        Levels by resolution: each takes a third of the synthesis resolutions, coarse first (28×28 from
-        7×7: 7, 14 and 28; 32×32 from 4×4: 4–8, 16 and 32; 64×64: 4–8, 16–32 and 64, the paper's
-        split). The command prints the layers of each.
+        Levels by resolution: each takes a third of the synthesis resolutions, coarse
+        first (28×28 from 7×7: 7, 14 and 28; 32×32 from 4×4: 4–8, 16 and 32; 64×64:
+        4–8, 16–32 and 64, the paper's split). The command prints the layers of each.
 
         Examples:
           gan mix --run runs/stylegan --row-seeds 1,2,3 --col-seeds 4-8 \\

@@ -7,12 +7,14 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a self-contained HTML report of a run, or of several runs compared on one page.",
         discussion: """
-        The page has no scripts and no external files: charts are inline SVG, samples embedded PNGs.
-        One run: loss curves, evaluation metrics, sample timeline, config (default RUN/report.html).
-        Several runs: every logged value on one chart per value with a line per run, the
-        evaluations over steps, each run's sample grids and config (default compare.html).
-        Runs trained with --eval-every get charts of their FID, KID, precision/recall, IS or accuracy over steps.
-        For live curves, every run also writes TensorBoard event files: tensorboard --logdir runs
+        The page has no scripts and no external files: charts are inline SVG, samples
+        embedded PNGs. One run: loss curves, evaluation metrics, sample timeline,
+        config (default RUN/report.html). Several runs: every logged value on one
+        chart per value with a line per run, the evaluations over steps, each run's
+        sample grids and config (default compare.html). Runs trained with --eval-every
+        get charts of their FID, KID, precision/recall, IS or accuracy over steps. For
+        live curves, every run also writes TensorBoard event files: tensorboard
+        --logdir runs
 
         Examples:
           gan report runs/dcgan-dcgan28

@@ -8,21 +8,25 @@ struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw samples from a trained run.",
         discussion: """
-        Uses the run's newest readable checkpoint (the EMA generator when the run keeps one; --no-ema for the
-        trained one). Images are written as a grid; toy points as a scatter plot over the mixture's modes.
+        Uses the run's newest readable checkpoint (the EMA generator when the run
+        keeps one; --no-ema for the trained one). Images are written as a grid; toy
+        points as a scatter plot over the mixture's modes.
 
-        Class grid: a conditional run (cgan, sagan, biggan) without --class draws sample i of class
-        i mod K, K images per row, so every column is one class (0 on the left) and every row one
-        latent seed's draw.
+        Class grid: a conditional run (cgan, sagan, biggan) without --class draws
+        sample i of class i mod K, K images per row, so every column is one class (0
+        on the left) and every row one latent seed's draw.
 
-        Truncation (BigGAN's trick): --truncation T redraws every latent entry with |z| > T, trading
-        variety for fidelity. --truncation-sweep T1,T2,... writes one row per threshold, top to bottom in
-        the order given, from the same latents (entries already inside a threshold are kept), all of one
-        class (--class, default 0) for a conditional run, and prints the per-pixel variance of each row.
+        Truncation (BigGAN's trick): --truncation T redraws every latent entry with
+        |z| > T, trading variety for fidelity. --truncation-sweep T1,T2,... writes one
+        row per threshold, top to bottom in the order given, from the same latents
+        (entries already inside a threshold are kept), all of one class (--class,
+        default 0) for a conditional run, and prints the per-pixel variance of each
+        row.
 
-        Truncation in W (StyleGAN): for a run that truncates in W, T is ψ instead: every layer's style
-        w becomes w_avg + ψ(w − w_avg) (1: none, 0: the mean image; the same latents in every row of a
-        sweep). --truncation-cutoff L truncates only the synthesis layers below L (the coarse styles).
+        Truncation in W (StyleGAN): for a run that truncates in W, T is ψ instead:
+        every layer's style w becomes w_avg + ψ(w − w_avg) (1: none, 0: the mean
+        image; the same latents in every row of a sweep). --truncation-cutoff L
+        truncates only the synthesis layers below L (the coarse styles).
 
         Examples:
           gan sample --run runs/dcgan-dcgan28 --count 64 --out samples.png

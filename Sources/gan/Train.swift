@@ -15,17 +15,17 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a GAN family on a data set, into a run folder.",
         discussion: """
-        The run folder holds config.json (everything that shapes the run), checkpoints/,
-        samples/step-NNNNNN.png (from fixed latents), metrics.jsonl and tensorboard/ (event files:
-        `tensorboard --logdir runs` shows every run's scalars, sample grids and config). Ctrl-C,
-        SIGTERM and SIGHUP finish the step, write a checkpoint and stop; --resume continues
-        exactly there.
+        The run folder holds config.json (everything that shapes the run),
+        checkpoints/, samples/step-NNNNNN.png (from fixed latents), metrics.jsonl and
+        tensorboard/ (event files: `tensorboard --logdir runs` shows every run's
+        scalars, sample grids and config). Ctrl-C, SIGTERM and SIGHUP finish the step,
+        write a checkpoint and stop; --resume continues exactly there.
 
-        On --resume, what shapes the training (data, seed, batch size, preset, family options,
-        learning-rate decay) comes from config.json and cannot change; output options
-        (--sample-every, --checkpoint-every, --log-every, --keep-checkpoints, --eval-*,
-        --no-tensorboard, --tensorboard) and a larger --steps or --epochs total are applied and
-        saved.
+        On --resume, what shapes the training (data, seed, batch size, preset, family
+        options, learning-rate decay) comes from config.json and cannot change; output
+        options (--sample-every, --checkpoint-every, --log-every, --keep-checkpoints,
+        --eval-*, --no-tensorboard, --tensorboard) and a larger --steps or --epochs
+        total are applied and saved.
 
         Examples:
           gan train dcgan --data fashion-mnist --epochs 2
@@ -39,7 +39,8 @@ struct Train: ParsableCommand {
           gan train dcgan --data fashion-mnist \\
               --eval-every 500 --eval-metrics fid,kid
           gan train dcgan --preset dcgan64 --data folder:~/faces
-          mpirun -np 2 gan train dcgan --data fashion-mnist --distributed mpi --sync-bn
+          mpirun -np 2 gan train dcgan --data fashion-mnist --distributed mpi \\
+              --sync-bn
 
         Data-parallel (--distributed mpi, one process per rank under Open MPI's
         mpirun): every rank deals the global --batch-size batch from the shared

