@@ -7,6 +7,9 @@
 
 #include <string.h>
 
+static inline long min_l(long a, long b) { return a < b ? a : b; }
+static inline long max_l(long a, long b) { return a > b ? a : b; }
+
 void gk_winograd_weights(const float *w, long O, long C, float *u) {
     const long pos = O * C;
     for (long o = 0; o < O; o++)
@@ -52,7 +55,20 @@ static inline __attribute__((always_inline)) void input_row_body(
                 continue;
             }
             const float *row = plane + r * W;
-            for (long k = 0; k < K; k++) {
+            // Columns k_lo <= k < k_hi have both taps inside the row: a plain de-interleave.
+            const long k_lo = min_l(K, (pad + 1) / 2), k_hi = max_l(k_lo, min_l(K, (W - 1 + pad) / 2));
+            for (long k = 0; k < k_lo; k++) {
+                const long a = 2 * k - pad, b = a + 1;
+                E[i][k] = a >= 0 && a < W ? row[a] : 0.0f;
+                Od[i][k] = b >= 0 && b < W ? row[b] : 0.0f;
+            }
+            const float *src = row + 2 * k_lo - pad;
+            float *e = E[i], *od = Od[i];
+            for (long k = k_lo; k < k_hi; k++) {
+                e[k] = src[2 * (k - k_lo)];
+                od[k] = src[2 * (k - k_lo) + 1];
+            }
+            for (long k = k_hi; k < K; k++) {
                 const long a = 2 * k - pad, b = a + 1;
                 E[i][k] = a >= 0 && a < W ? row[a] : 0.0f;
                 Od[i][k] = b >= 0 && b < W ? row[b] : 0.0f;
