@@ -2,7 +2,7 @@ import GANKernels
 
 /// The forward 3×3 stride-1 convolution by Winograd's F(2×2, 3×3) (Lavin & Gray 2015), for
 /// inference that asks for it (`conv2d(…, algorithm: .winograd)`): each 2×2 output tile is
-/// `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d Bᵀ)] A` over its 4×4 input `d`, so the work is 16 GEMMs
+/// `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A` over its 4×4 input `d`, so the work is 16 GEMMs
 /// `U_p [O, C] · V_p [C, tiles]`, 2.25× fewer multiply-adds than im2col. The values differ from
 /// the direct sums by rounding (the transforms add and halve), so no graph path uses it.
 ///
