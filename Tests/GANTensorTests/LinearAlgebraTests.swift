@@ -83,6 +83,26 @@ struct LinearAlgebraTests {
         }
     }
 
+    /// A weight packed once (`GEMM.PackedA`) gives the bits of `gk_sgemm` packing it per call:
+    /// row counts that are not a multiple of the micro-tile, K over one cache block (several
+    /// packed K blocks), M over the AVX2/AVX-512 row block (1200: two row blocks), and column
+    /// splits across threads.
+    @Test(arguments: [(1, 1, 1), (7, 13, 5), (100, 70, 600), (45, 300, 1000), (1201, 40, 300)])
+    func packedWeightGivesTheBitsOfPackingPerCall(_ m: Int, _ n: Int, _ k: Int) {
+        var rng = RandomGenerator(seed: UInt64(m * 7 + n * 3 + k))
+        let lda = k + 3, ldb = n + 1, ldc = n + 2
+        let a = Tensor.randomNormal([m * lda], using: &rng), b = Tensor.randomNormal([k * ldb], using: &rng)
+        let packed = GEMM.PackedA(m: m, k: k, a: a.storage.base, lda: lda)
+        #expect((packed.packed != nil) == (GEMM.backend == .builtin))
+        for parallel in [false, true] {
+            let got = TensorStorage(repeating: .nan, count: m * ldc), want = TensorStorage(repeating: .nan, count: m * ldc)
+            packed.multiply(n: n, b: b.storage.base, ldb: ldb, c: got.base, ldc: ldc, parallel: parallel)
+            GEMM.multiply(m: m, n: n, k: k, a: a.storage.base, lda: lda, b: b.storage.base, ldb: ldb,
+                          c: want.base, ldc: ldc, parallel: parallel)
+            #expect(got.buffer.map(\.bitPattern) == want.buffer.map(\.bitPattern), "\(m)x\(n)x\(k) parallel \(parallel)")
+        }
+    }
+
     @Test func betaZeroIgnoresGarbageInC() {
         let a = Tensor.ones([4, 4]), b = Tensor.ones([4, 4])
         let c = TensorStorage(repeating: .nan, count: 16)

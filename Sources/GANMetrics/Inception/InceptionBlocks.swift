@@ -39,7 +39,14 @@ final class InceptionA: Module {
     override func structuralCopy() -> Module { InceptionA(inputChannels: inputChannels, poolFeatures: poolFeatures) }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        Tensor.concatenate([conv(x), tower(x), tower1(x), tower2(x)], axis: 1)
+        guard let y = inferenceConcatenation(of: x, channels: 224 + poolFeatures) else {
+            return Tensor.concatenate([conv(x), tower(x), tower1(x), tower2(x)], axis: 1)
+        }
+        conv(x, into: y)
+        tower(x, into: y)
+        tower1(x, into: y)
+        tower2(x, into: y)
+        return y.tensor()
     }
 }
 
@@ -62,7 +69,13 @@ final class InceptionB: Module {
     override func structuralCopy() -> Module { InceptionB() }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        Tensor.concatenate([conv(x), tower(x), pool(x)], axis: 1)
+        guard let y = inferenceConcatenation(of: x, channels: 768, stride: 2) else {
+            return Tensor.concatenate([conv(x), tower(x), pool(x)], axis: 1)
+        }
+        conv(x, into: y)
+        tower(x, into: y)
+        y.append(pool(x))
+        return y.tensor()
     }
 }
 
@@ -103,7 +116,14 @@ final class InceptionC: Module {
     override func structuralCopy() -> Module { InceptionC(channels7x7: channels7x7) }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        Tensor.concatenate([conv(x), tower(x), tower1(x), tower2(x)], axis: 1)
+        guard let y = inferenceConcatenation(of: x, channels: 768) else {
+            return Tensor.concatenate([conv(x), tower(x), tower1(x), tower2(x)], axis: 1)
+        }
+        conv(x, into: y)
+        tower(x, into: y)
+        tower1(x, into: y)
+        tower2(x, into: y)
+        return y.tensor()
     }
 }
 
@@ -129,7 +149,13 @@ final class InceptionD: Module {
     override func structuralCopy() -> Module { InceptionD() }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        Tensor.concatenate([tower(x), tower1(x), pool(x)], axis: 1)
+        guard let y = inferenceConcatenation(of: x, channels: 1280, stride: 2) else {
+            return Tensor.concatenate([tower(x), tower1(x), pool(x)], axis: 1)
+        }
+        tower(x, into: y)
+        tower1(x, into: y)
+        y.append(pool(x))
+        return y.tensor()
     }
 }
 
@@ -190,7 +216,25 @@ final class InceptionE: Module {
     func callAsFunction(_ x: Tensor) -> Tensor {
         let a = towerConv(x)
         let b = tower1Conv1(tower1Conv(x))
-        return Tensor.concatenate([conv(x), towerMixedConv(a), towerMixedConv1(a),
-                                   tower1MixedConv(b), tower1MixedConv1(b), tower2Conv(pooled: x, by: tower2Pool)], axis: 1)
+        guard let y = inferenceConcatenation(of: x, channels: 2048) else {
+            return Tensor.concatenate([conv(x), towerMixedConv(a), towerMixedConv1(a),
+                                       tower1MixedConv(b), tower1MixedConv1(b), tower2Conv(pooled: x, by: tower2Pool)], axis: 1)
+        }
+        conv(x, into: y)
+        towerMixedConv(a, into: y)
+        towerMixedConv1(a, into: y)
+        tower1MixedConv(b, into: y)
+        tower1MixedConv1(b, into: y)
+        y.append(tower2Conv(pooled: x, by: tower2Pool))
+        return y.tensor()
     }
+}
+
+/// The block output `[N, channels, OH, OW]` its branches write in place when no graph is
+/// recorded through `x` (inference), or nil; a 3×3 window with `stride` (2: a grid reduction,
+/// no padding) gives the size.
+private func inferenceConcatenation(of x: Tensor, channels: Int, stride: Int = 1) -> ChannelConcatenation? {
+    if Tensor.recordsGraph(for: [x]) { return nil }
+    let (h, w) = stride == 1 ? (x.shape[2], x.shape[3]) : ((x.shape[2] - 3) / stride + 1, (x.shape[3] - 3) / stride + 1)
+    return ChannelConcatenation(batch: x.shape[0], channels: channels, height: h, width: w)
 }

@@ -19,6 +19,12 @@ final class InceptionConv2d: Module {
     /// The batch normalisation epsilon of the TensorFlow graph.
     static let epsilon: Float = 0.001
 
+    /// How the 3×3 stride-1 convolutions run without a graph: Winograd F(2×2, 3×3), within the
+    /// parity tolerance of the converted network; `GAN_INCEPTION_WINOGRAD=0` keeps im2col.
+    static let algorithm: Tensor.ConvolutionAlgorithm = {
+        ProcessInfo.processInfo.environment["GAN_INCEPTION_WINOGRAD"] == "0" ? .im2col : .winograd
+    }()
+
     let inputChannels: Int
     let outputChannels: Int
     /// Kernel height and width (1×7, 7×1, 1×3 and 3×1 occur).
@@ -90,7 +96,17 @@ final class InceptionConv2d: Module {
         precondition(input.rank == 4 && input.shape[1] == inputChannels,
                      "InceptionConv2d: expected [N, \(inputChannels), H, W], got \(input.shape)")
         let (w, b) = foldedWeightAndBias()
-        return input.conv2d(weight: w, bias: b, stride: (stride, stride), padding: padding, activation: .relu)
+        return input.conv2d(weight: w, bias: b, stride: (stride, stride), padding: padding, activation: .relu,
+                            algorithm: InceptionConv2d.algorithm)
+    }
+
+    /// Writes `self(input)` into the next `outputChannels` channels of `output` (inference).
+    func callAsFunction(_ input: Tensor, into output: ChannelConcatenation) {
+        precondition(input.rank == 4 && input.shape[1] == inputChannels,
+                     "InceptionConv2d: expected [N, \(inputChannels), H, W], got \(input.shape)")
+        let (w, b) = foldedWeightAndBias()
+        output.conv2d(input, weight: w, bias: b, stride: (stride, stride), padding: padding, activation: .relu,
+                      algorithm: InceptionConv2d.algorithm)
     }
 }
 
@@ -170,6 +186,18 @@ final class InceptionTower: Module {
         var x = pool.map { $0(input) } ?? input
         for c in convolutions { x = c(x) }
         return x
+    }
+
+    /// Writes `self(input)` into the next channels of `output` (inference): the last
+    /// convolution writes its slice directly; a pooled 1×1 branch is copied in.
+    func callAsFunction(_ input: Tensor, into output: ChannelConcatenation) {
+        guard let last = convolutions.last, pool == nil || convolutions.count > 1 else {
+            output.append(self(input))
+            return
+        }
+        var x = pool.map { $0(input) } ?? input
+        for c in convolutions.dropLast() { x = c(x) }
+        last(x, into: output)
     }
 }
 

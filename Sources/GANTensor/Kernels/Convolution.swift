@@ -110,8 +110,10 @@ enum ConvolutionKernels {
             let columnCount = columns ? g.patchRows * ld : 0, outputCount = outputs ? g.outputChannels * ld : 0
             let per = perThread, step = imagesPerChunk, single = threads == 1
             func work(_ t: Int) {
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, columnCount + outputCount))
-                defer { scratch.deallocate() }
+                // From the storage pool: a block of 1 MiB or more is reused, not faulted in again.
+                let storage = TensorStorage(uninitializedCount: Swift.max(1, columnCount + outputCount))
+                defer { withExtendedLifetime(storage) {} }
+                let scratch = storage.base
                 if columns && ConvolutionKernels.hasPadding(g) {
                     scratch.initialize(repeating: 0, count: columnCount)
                 }
@@ -139,6 +141,8 @@ enum ConvolutionKernels {
         /// `[O]`.
         let bias: TensorStorage
         let relu: Bool
+        /// Whether a 3×3 stride-1 convolution may use Winograd's algorithm (not the same bits).
+        var winograd = false
 
         /// Applies to `channels` rows of `count` values, rows `ld` floats apart.
         @inline(__always)
@@ -150,6 +154,20 @@ enum ConvolutionKernels {
                     gk_bias_relu(row, row, count, b[o])
                 } else {
                     gk_binary(Int32(GK_ADD), row, 1, b + o, 0, row, count)
+                }
+            }
+        }
+
+        /// Applies to `channels` rows of `count` values of `src` (rows `ld` floats apart) and
+        /// writes them to `dst` (rows `count` floats apart): the same bits as `apply` then a copy.
+        @inline(__always)
+        func apply(from src: UnsafePointer<Float>, ld: Int, to dst: UnsafeMutablePointer<Float>, channels: Int, count: Int) {
+            let b = bias.base
+            for o in 0..<channels {
+                if relu {
+                    gk_bias_relu(src + o * ld, dst + o * count, count, b[o])
+                } else {
+                    gk_binary(Int32(GK_ADD), src + o * ld, 1, b + o, 0, dst + o * count, count)
                 }
             }
         }
@@ -165,23 +183,44 @@ enum ConvolutionKernels {
         imagesPerChunk: Int? = nil, epilogue: Epilogue? = nil
     ) -> TensorStorage {
         let y = TensorStorage(uninitializedCount: batch * g.outputCount)
+        forward(input: x, weight: w, batch: batch, geometry: g, into: y.base, imageStride: g.outputCount,
+                imagesPerChunk: imagesPerChunk, epilogue: epilogue)
+        return y
+    }
+
+    /// `forward` writing image `n`'s `[O, OH, OW]` planes at `py + n * imageStride` (`imageStride
+    /// >= O * OH * OW`): a new tensor, or a channel slice of a larger one, so that a concatenation
+    /// along channels copies nothing.
+    static func forward(
+        input x: TensorStorage, weight w: TensorStorage, batch: Int, geometry g: ConvolutionGeometry,
+        into py: UnsafeMutablePointer<Float>, imageStride: Int, imagesPerChunk: Int? = nil, epilogue: Epilogue? = nil
+    ) {
         if g.isDense && imagesPerChunk == nil {
             // y [N, O] = x [N, C*KH*KW] · wᵀ
             GEMM.multiply(transposeB: true, m: batch, n: g.outputChannels, k: g.patchRows,
-                          a: x.base, lda: g.patchRows, b: w.base, ldb: g.patchRows, c: y.base, ldc: g.outputChannels)
+                          a: x.base, lda: g.patchRows, b: w.base, ldb: g.patchRows, c: py, ldc: imageStride)
             if let epilogue {
-                for n in 0..<batch { epilogue.apply(y.base + n * g.outputChannels, channels: g.outputChannels, count: 1, ld: 1) }
+                for n in 0..<batch { epilogue.apply(py + n * imageStride, channels: g.outputChannels, count: 1, ld: 1) }
             }
-            return y
+            return
+        }
+        if let epilogue, epilogue.winograd, WinogradConvolution.applies(to: g) {
+            WinogradConvolution.forward(x.base, weight: w.base, py, imageStride: imageStride, batch: batch, geometry: g,
+                                        epilogue: epilogue)
+            return
         }
         let L = g.outputPlane, rows = g.groupPatchRows, og = g.groupOutputChannels
-        let px = x.base, pw = w.base, py = y.base
+        let px = x.base, pw = w.base
+        // The weight is packed once for every band and chunk (the same bits as packing per GEMM).
+        let weights = (0..<g.groups).map { GEMM.PackedA(m: og, k: rows, a: pw + $0 * og * rows, lda: rows) }
+        defer { withExtendedLifetime(w) {} }
         let plan = Plan(batch: batch, geometry: g, imagesPerChunk: imagesPerChunk)
         let direct = plan.imagesPerChunk == 1
         let pointwise = direct && g.isPointwise
         if direct && !pointwise && g.patchRows * L > maximumBand {
-            forwardInBands(px, pw, py, batch: batch, geometry: g, plan: plan, epilogue: epilogue)
-            return y
+            forwardInBands(px, weights, py, imageStride: imageStride, batch: batch, geometry: g, plan: plan,
+                           epilogue: epilogue)
+            return
         }
         plan.run(batch: batch, geometry: g, columns: !pointwise, outputs: !direct) { _, images, parallel, buffers in
             let B = images.count, ld = buffers.ld
@@ -196,22 +235,25 @@ enum ConvolutionKernels {
                 columns = UnsafePointer(buffers.columns)
             }
             // One image at a time writes straight into y; a chunk goes through [O, B*L].
-            let target = direct ? py + images.lowerBound * g.outputCount : buffers.outputs
+            let target = direct ? py + images.lowerBound * imageStride : buffers.outputs
             for group in 0..<g.groups {
-                GEMM.multiply(m: og, n: B * L, k: rows,
-                              a: pw + group * og * rows, lda: rows,
-                              b: columns + group * rows * ld, ldb: ld,
-                              c: target + group * og * ld, ldc: ld, parallel: parallel)
+                weights[group].multiply(n: B * L, b: columns + group * rows * ld, ldb: ld,
+                                        c: target + group * og * ld, ldc: ld, parallel: parallel)
             }
-            epilogue?.apply(target, channels: g.outputChannels, count: B * L, ld: ld)
-            if !direct {
+            if direct {
+                epilogue?.apply(target, channels: g.outputChannels, count: B * L, ld: ld)
+            } else {
+                // The epilogue reads the chunk's block and writes each image's planes.
                 for (b, n) in images.enumerated() {
-                    copyPlanes(from: buffers.outputs + b * L, ld: ld, to: py + n * g.outputCount,
-                               channels: g.outputChannels, plane: L)
+                    let dst = py + n * imageStride
+                    if let epilogue {
+                        epilogue.apply(from: buffers.outputs + b * L, ld: ld, to: dst, channels: g.outputChannels, count: L)
+                    } else {
+                        copyPlanes(from: buffers.outputs + b * L, ld: ld, to: dst, channels: g.outputChannels, plane: L)
+                    }
                 }
             }
         }
-        return y
     }
 
     /// `forward` one image at a time in bands of output rows, for an image whose im2col matrix
@@ -220,16 +262,17 @@ enum ConvolutionKernels {
     /// rows of `y` and given the epilogue while it is in cache. Each output is the same sum in
     /// the same order as unbanded (the GEMM blocks only K), so the bits do not change.
     private static func forwardInBands(
-        _ px: UnsafeMutablePointer<Float>, _ pw: UnsafeMutablePointer<Float>, _ py: UnsafeMutablePointer<Float>,
-        batch: Int, geometry g: ConvolutionGeometry, plan: Plan, epilogue: Epilogue?
+        _ px: UnsafeMutablePointer<Float>, _ weights: [GEMM.PackedA], _ py: UnsafeMutablePointer<Float>,
+        imageStride: Int, batch: Int, geometry g: ConvolutionGeometry, plan: Plan, epilogue: Epilogue?
     ) {
         let L = g.outputPlane, OW = g.outputWidth, rows = g.groupPatchRows, og = g.groupOutputChannels
         let bands = (g.patchRows * L + maximumBand - 1) / maximumBand
         let bandRows = (g.outputHeight + bands - 1) / bands
         let single = plan.threads == 1
         func work(_ t: Int) {
-            let columns = UnsafeMutablePointer<Float>.allocate(capacity: g.patchRows * bandRows * OW)
-            defer { columns.deallocate() }
+            let storage = TensorStorage(uninitializedCount: g.patchRows * bandRows * OW)
+            defer { withExtendedLifetime(storage) {} }
+            let columns = storage.base
             // Worker t's images, as Plan.run splits them (empty for a worker past the batch).
             let first = Swift.min(batch, t * plan.perThread), end = Swift.min(batch, first + plan.perThread)
             for n in first..<end {
@@ -239,12 +282,10 @@ enum ConvolutionKernels {
                                    g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth,
                                    g.paddingHeight, g.paddingWidth, g.dilationHeight, g.dilationWidth,
                                    g.outputHeight, OW, r0, r1, columns, count)
-                    let target = py + n * g.outputCount + r0 * OW
+                    let target = py + n * imageStride + r0 * OW
                     for group in 0..<g.groups {
-                        GEMM.multiply(m: og, n: count, k: rows,
-                                      a: pw + group * og * rows, lda: rows,
-                                      b: columns + group * rows * count, ldb: count,
-                                      c: target + group * og * L, ldc: L, parallel: single)
+                        weights[group].multiply(n: count, b: columns + group * rows * count, ldb: count,
+                                                c: target + group * og * L, ldc: L, parallel: single)
                     }
                     epilogue?.apply(target, channels: g.outputChannels, count: count, ld: L)
                 }

@@ -143,3 +143,54 @@ public enum GEMM {
         }
     }
 }
+
+extension GEMM {
+    /// A left operand `A [m, k]` packed once for many products `A · B` (a convolution weight
+    /// multiplied into every band and chunk of im2col columns), the same bits as `multiply`.
+    /// With a BLAS backend nothing is packed and each product is a plain `multiply` of `A`,
+    /// which must then stay alive as long as this value.
+    struct PackedA {
+        let m: Int, k: Int
+        /// `A` itself, for the BLAS backend.
+        let a: UnsafePointer<Float>, lda: Int
+        /// The packed panels and the ISA they were packed for (nil with BLAS).
+        let packed: (storage: TensorStorage, isa: Int32)?
+
+        init(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int) {
+            self.m = m
+            self.k = k
+            self.a = a
+            self.lda = lda
+            if case .builtin = GEMM.backend, m > 0, k > 0 {
+                let storage = TensorStorage(uninitializedCount: gk_sgemm_packed_a_count(m, k))
+                packed = (storage, gk_sgemm_pack_a(m, k, a, lda, storage.base))
+            } else {
+                packed = nil
+            }
+        }
+
+        /// `C[m, n] = A · B[k, n]`; `parallel` splits the columns across threads.
+        func multiply(n: Int, b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                      parallel: Bool = true) {
+            guard let packed else {
+                GEMM.multiply(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, parallel: parallel)
+                return
+            }
+            if m == 0 || n == 0 { return }
+            let threads = Parallel.threadCount
+            if !parallel || threads == 1 || 2 * m * n * Swift.max(k, 1) < 1 << 21 || n < 64 {
+                gk_sgemm_packed_a(packed.isa, m, n, k, packed.storage.base, b, ldb, 0, c, ldc)
+                return
+            }
+            let tiles = (n + 31) / 32
+            Parallel.forEachChunk(threads, costPerItem: Parallel.minimumParallelWork) { chunk in
+                for t in chunk {
+                    let lo = Swift.min(n, tiles * t / threads * 32), hi = Swift.min(n, tiles * (t + 1) / threads * 32)
+                    if lo < hi {
+                        gk_sgemm_packed_a(packed.isa, m, hi - lo, k, packed.storage.base, b + lo, ldb, 0, c + lo, ldc)
+                    }
+                }
+            }
+        }
+    }
+}

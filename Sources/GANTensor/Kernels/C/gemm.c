@@ -2,6 +2,8 @@
 // reference loop. ISA-specific micro-kernels and packers live in gemm_avx512.c / gemm_avx2.c.
 #include "gk_internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 // MARK: - Portable packers and micro-kernel
@@ -88,9 +90,9 @@ static const gk_gemm_arch gk_gemm_generic = {
 
 // MARK: - Driver
 
-static const gk_gemm_arch *select_arch(void) {
+static const gk_gemm_arch *arch_for(int isa) {
 #if GK_X86
-    switch (gk_isa()) {
+    switch (isa) {
     case GK_ISA_AVX512: return &gk_gemm_avx512;
     case GK_ISA_AVX2: return &gk_gemm_avx2;
     default: break;
@@ -98,6 +100,8 @@ static const gk_gemm_arch *select_arch(void) {
 #endif
     return &gk_gemm_generic;
 }
+
+static const gk_gemm_arch *select_arch(void) { return arch_for(gk_isa()); }
 
 static void scale_c(long M, long N, float beta, float *C, long ldc) {
     for (long i = 0; i < M; i++) {
@@ -118,16 +122,27 @@ static long balanced_block(long total, long block, long mult) {
 
 static inline long min_l(long a, long b) { return a < b ? a : b; }
 
+// Where block (ic, pc) of a pre-packed A starts: row blocks of `mcb` rows (a multiple of MR)
+// one after another, each holding its K blocks of round_up(mc, MR) x kc floats.
+static inline long packed_a_offset(const gk_gemm_arch *g, long ic, long mc, long pc, long K) {
+    return ic * K + gk_round_up(mc, g->mr) * pc;
+}
+
+// `packedA`: A already packed by gk_sgemm_pack_a for this arch (transA ignored), or NULL.
 static void gemm_blocked(const gk_gemm_arch *g, int transA, int transB, long M, long N, long K,
-                         float alpha, const float *A, long lda, const float *B, long ldb,
-                         float beta, float *C, long ldc) {
+                         float alpha, const float *A, long lda, const float *packedA,
+                         const float *B, long ldb, float beta, float *C, long ldc) {
     const long MR = g->mr, NR = g->nr;
     const long mcb = balanced_block(M, g->mc, MR);
     const long kcb = balanced_block(K, g->kc, 1);
     const long ncb = balanced_block(N, g->nc, NR);
-    const long a_size = gk_round_up(mcb * kcb, 16);  // keeps pb 64-byte aligned
+    const long a_size = packedA ? 0 : gk_round_up(mcb * kcb, 16);  // keeps pb 64-byte aligned
     float *pa = gk_alloc((size_t)(a_size + ncb * kcb) * sizeof(float));
     if (!pa) {  // out of memory: still give the right answer
+        if (packedA) {  // no A to fall back on; a few hundred KiB could not be had
+            fputs("gk_sgemm_packed_a: out of memory\n", stderr);
+            abort();
+        }
         gk_sgemm_reference(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
@@ -140,7 +155,10 @@ static void gemm_blocked(const gk_gemm_arch *g, int transA, int transB, long M, 
             const float beta_k = pc == 0 ? beta : 1.0f;
 
             // A block [mc, kc] -> panels of MR rows (edge panel: rows rounded to mr_step).
-            if (transA)
+            const float *a_block = pa;
+            if (packedA)
+                a_block = packedA + packed_a_offset(g, ic, mc, pc, K);
+            else if (transA)
                 g->pack_copy(A + pc * lda + ic, lda, mc, kc, MR, g->mr_step, pa);
             else
                 g->pack_transpose(A + ic * lda + pc, lda, mc, kc, MR, g->mr_step, pa);
@@ -156,7 +174,7 @@ static void gemm_blocked(const gk_gemm_arch *g, int transA, int transB, long M, 
                     const long mr = min_l(MR, mc - ir);
                     float *c = C + (ic + ir) * ldc + jc;
                     for (long jr = 0; jr < nc; jr += NR)
-                        g->ukr(kc, pa + ir * kc, pb + jr * kc, c + jr, ldc, mr,
+                        g->ukr(kc, a_block + ir * kc, pb + jr * kc, c + jr, ldc, mr,
                                min_l(NR, nc - jr), alpha, beta_k);
                 }
             }
@@ -173,7 +191,38 @@ void gk_sgemm(int transA, int transB, long M, long N, long K, float alpha,
         scale_c(M, N, beta, C, ldc);
         return;
     }
-    gemm_blocked(select_arch(), transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    gemm_blocked(select_arch(), transA, transB, M, N, K, alpha, A, lda, NULL, B, ldb, beta, C, ldc);
+}
+
+// MARK: - Pre-packed A
+
+long gk_sgemm_packed_a_count(long M, long K) {
+    // Every arch's MR divides 12, so this bounds round_up(M, MR) * K.
+    return M <= 0 || K <= 0 ? 1 : gk_round_up(M, 12) * K;
+}
+
+int gk_sgemm_pack_a(long M, long K, const float *A, long lda, float *packed) {
+    const int isa = gk_isa();
+    const gk_gemm_arch *g = arch_for(isa);
+    if (M <= 0 || K <= 0) return isa;
+    const long mcb = balanced_block(M, g->mc, g->mr), kcb = balanced_block(K, g->kc, 1);
+    for (long ic = 0; ic < M; ic += mcb) {
+        const long mc = min_l(mcb, M - ic);
+        for (long pc = 0; pc < K; pc += kcb)
+            g->pack_transpose(A + ic * lda + pc, lda, mc, min_l(kcb, K - pc), g->mr, g->mr_step,
+                              packed + packed_a_offset(g, ic, mc, pc, K));
+    }
+    return isa;
+}
+
+void gk_sgemm_packed_a(int isa, long M, long N, long K, const float *packed, const float *B,
+                       long ldb, float beta, float *C, long ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) {
+        scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    gemm_blocked(arch_for(isa), 0, 0, M, N, K, 1.0f, NULL, 0, packed, B, ldb, beta, C, ldc);
 }
 
 // MARK: - Reference

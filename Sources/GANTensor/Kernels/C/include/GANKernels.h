@@ -32,6 +32,38 @@ void gk_sgemm(int transA, int transB, long M, long N, long K, float alpha,
               const float *A, long lda, const float *B, long ldb,
               float beta, float *C, long ldc);
 
+/// Floats a packed A [M, K] takes (gk_sgemm_pack_a), on every ISA.
+long gk_sgemm_packed_a_count(long M, long K);
+
+/// Packs A [M, K] (row-major, lda >= K) into `packed` (gk_sgemm_packed_a_count floats, 64-byte
+/// aligned) as gk_sgemm packs it, for the ISA in effect, which it returns. A weight packed once
+/// can then be multiplied by many B without packing it again.
+int gk_sgemm_pack_a(long M, long K, const float *A, long lda, float *packed);
+
+/// C[M,N] = A @ B + beta * C for an A packed by gk_sgemm_pack_a (`isa` is what it returned),
+/// B [K,N] (ldb >= N). The same bits as gk_sgemm(0, 0, M, N, K, 1, A, lda, B, ldb, beta, C, ldc)
+/// on that ISA. Reentrant; to use several threads, call it on disjoint column blocks of C.
+void gk_sgemm_packed_a(int isa, long M, long N, long K, const float *packed, const float *B,
+                       long ldb, float beta, float *C, long ldc);
+
+/// Winograd F(2x2, 3x3) weight transform: w[O][C][3][3] -> u[16][O][C], u[4i+j] = (G g G^T)[i][j]
+/// with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+void gk_winograd_weights(const float *w, long O, long C, float *u);
+
+/// Winograd F(2x2, 3x3) input transform of tile row `ty` (input rows 2ty - pad ... 2ty - pad + 3)
+/// of one image x[C,H,W] with `pad` zeros on every side: tile tx (0 <= tx < TX) of channel c
+/// goes to v[p * posStride + c * ldv + tx] for the 16 positions p of B^T d B. `scratch` holds
+/// 8 * (TX + 1) floats.
+void gk_winograd_input_row(const float *x, long C, long H, long W, long pad, long ty, long TX,
+                           float *v, long ldv, long posStride, float *scratch);
+
+/// Winograd F(2x2, 3x3) output transform of tile row `ty`: from the 16 products
+/// m[p * posStride + o * ldm + tx], writes output rows 2ty and 2ty + 1 (when < OH) of
+/// y[O][OH][OW] as A^T m A + bias[o], rectified when `relu`. `scratch` holds 4 * TX floats.
+void gk_winograd_output_row(const float *m, long ldm, long posStride, long O, long OH, long OW,
+                            long ty, long TX, const float *bias, int relu, float *y,
+                            float *scratch);
+
 /// Same contract as gk_sgemm but always the portable scalar loop (reference for tests).
 void gk_sgemm_reference(int transA, int transB, long M, long N, long K, float alpha,
                         const float *A, long lda, const float *B, long ldb,

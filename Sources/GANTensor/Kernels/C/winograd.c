@@ -1,0 +1,196 @@
+// Winograd F(2x2, 3x3) transforms for stride-1 3x3 convolutions in inference (Lavin & Gray
+// 2015): each 2x2 output tile is A^T [(G g G^T) .* (B^T d B)] A over the tile's 4x4 input d,
+// so the 16 element-wise products, summed over channels, are 16 GEMMs [O, C] x [C, tiles]
+// with 2.25x fewer multiply-adds than im2col's. Rows are de-interleaved into even and odd
+// columns first so that every loop over tiles runs on contiguous floats and vectorises.
+#include "gk_internal.h"
+
+#include <string.h>
+
+static inline long min_l(long a, long b) { return a < b ? a : b; }
+static inline long max_l(long a, long b) { return a > b ? a : b; }
+
+void gk_winograd_weights(const float *w, long O, long C, float *u) {
+    const long pos = O * C;
+    for (long o = 0; o < O; o++)
+        for (long c = 0; c < C; c++) {
+            const float *g = w + (o * C + c) * 9;
+            float t[4][3];  // G g: rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2
+            for (long j = 0; j < 3; j++) {
+                const float a = g[j], b = g[3 + j], d = g[6 + j];
+                t[0][j] = a;
+                t[1][j] = 0.5f * (a + b + d);
+                t[2][j] = 0.5f * (a - b + d);
+                t[3][j] = d;
+            }
+            for (long i = 0; i < 4; i++) {
+                const float a = t[i][0], b = t[i][1], d = t[i][2];
+                float *dst = u + (i * 4) * pos + o * C + c;
+                dst[0] = a;
+                dst[pos] = 0.5f * (a + b + d);
+                dst[2 * pos] = 0.5f * (a - b + d);
+                dst[3 * pos] = d;
+            }
+        }
+}
+
+// One tile row's input transform (see gk_winograd_input_row); `scratch` holds 8 * (TX + 1).
+static inline __attribute__((always_inline)) void input_row_body(
+    const float *x, long C, long H, long W, long pad, long ty, long TX, float *v, long ldv,
+    long posStride, float *scratch) {
+    const long K = TX + 1, r0 = 2 * ty - pad;
+    float *E[4], *Od[4];
+    for (long i = 0; i < 4; i++) {
+        E[i] = scratch + 2 * i * K;
+        Od[i] = E[i] + K;
+    }
+    for (long c = 0; c < C; c++) {
+        const float *plane = x + c * H * W;
+        // Rows r0..r0+3 split into even and odd columns (column 2k - pad and 2k + 1 - pad),
+        // zero outside the image; then B^T along the rows.
+        for (long i = 0; i < 4; i++) {
+            const long r = r0 + i;
+            if (r < 0 || r >= H) {
+                memset(E[i], 0, (size_t)(2 * K) * sizeof(float));
+                continue;
+            }
+            const float *row = plane + r * W;
+            // Columns k_lo <= k < k_hi have both taps inside the row: a plain de-interleave.
+            const long k_lo = min_l(K, (pad + 1) / 2), k_hi = max_l(k_lo, min_l(K, (W - 1 + pad) / 2));
+            for (long k = 0; k < k_lo; k++) {
+                const long a = 2 * k - pad, b = a + 1;
+                E[i][k] = a >= 0 && a < W ? row[a] : 0.0f;
+                Od[i][k] = b >= 0 && b < W ? row[b] : 0.0f;
+            }
+            const float *src = row + 2 * k_lo - pad;
+            float *e = E[i], *od = Od[i];
+            for (long k = k_lo; k < k_hi; k++) {
+                e[k] = src[2 * (k - k_lo)];
+                od[k] = src[2 * (k - k_lo) + 1];
+            }
+            for (long k = k_hi; k < K; k++) {
+                const long a = 2 * k - pad, b = a + 1;
+                E[i][k] = a >= 0 && a < W ? row[a] : 0.0f;
+                Od[i][k] = b >= 0 && b < W ? row[b] : 0.0f;
+            }
+        }
+        for (long k = 0; k < 2 * K; k++) {
+            const float d0 = E[0][k], d1 = E[1][k], d2 = E[2][k], d3 = E[3][k];
+            E[0][k] = d0 - d2;
+            E[1][k] = d1 + d2;
+            E[2][k] = d2 - d1;
+            E[3][k] = d1 - d3;
+        }
+        // B^T along the columns of each tile: columns e0 = E[tx], e1 = O[tx], e2 = E[tx+1],
+        // e3 = O[tx+1].
+        for (long i = 0; i < 4; i++) {
+            const float *e = E[i], *od = Od[i];
+            float *p0 = v + (4 * i) * posStride + c * ldv, *p1 = p0 + posStride, *p2 = p1 + posStride,
+                  *p3 = p2 + posStride;
+            for (long t = 0; t < TX; t++) {
+                const float e0 = e[t], e1 = od[t], e2 = e[t + 1], e3 = od[t + 1];
+                p0[t] = e0 - e2;
+                p1[t] = e1 + e2;
+                p2[t] = e2 - e1;
+                p3[t] = e1 - e3;
+            }
+        }
+    }
+}
+
+// One tile row's output transform, bias and ReLU (see gk_winograd_output_row); `scratch`
+// holds 4 * TX.
+static inline __attribute__((always_inline)) void output_row_body(
+    const float *m, long ldm, long posStride, long O, long OH, long OW, long ty, long TX,
+    const float *bias, int relu, float *y, float *scratch) {
+    float *y00 = scratch, *y01 = scratch + TX, *y10 = scratch + 2 * TX, *y11 = scratch + 3 * TX;
+    const long plane = OH * OW, oh = 2 * ty;
+    for (long o = 0; o < O; o++) {
+        const float *q = m + o * ldm;
+        const float b = bias[o];
+        for (long t = 0; t < TX; t++) {
+            float s[2][4];
+            for (long j = 0; j < 4; j++) {
+                const float a0 = q[j * posStride + t], a1 = q[(4 + j) * posStride + t],
+                            a2 = q[(8 + j) * posStride + t], a3 = q[(12 + j) * posStride + t];
+                s[0][j] = a0 + a1 + a2;
+                s[1][j] = a1 - a2 - a3;
+            }
+            float r00 = s[0][0] + s[0][1] + s[0][2] + b, r01 = s[0][1] - s[0][2] - s[0][3] + b;
+            float r10 = s[1][0] + s[1][1] + s[1][2] + b, r11 = s[1][1] - s[1][2] - s[1][3] + b;
+            if (relu) {
+                r00 = r00 > 0.0f ? r00 : 0.0f;
+                r01 = r01 > 0.0f ? r01 : 0.0f;
+                r10 = r10 > 0.0f ? r10 : 0.0f;
+                r11 = r11 > 0.0f ? r11 : 0.0f;
+            }
+            y00[t] = r00;
+            y01[t] = r01;
+            y10[t] = r10;
+            y11[t] = r11;
+        }
+        float *row = y + o * plane + oh * OW;
+        for (long t = 0; t < OW / 2; t++) {
+            row[2 * t] = y00[t];
+            row[2 * t + 1] = y01[t];
+        }
+        if (OW & 1) row[OW - 1] = y00[TX - 1];
+        if (oh + 1 < OH) {
+            row += OW;
+            for (long t = 0; t < OW / 2; t++) {
+                row[2 * t] = y10[t];
+                row[2 * t + 1] = y11[t];
+            }
+            if (OW & 1) row[OW - 1] = y10[TX - 1];
+        }
+    }
+}
+
+static void input_row_generic(const float *x, long C, long H, long W, long pad, long ty, long TX,
+                              float *v, long ldv, long posStride, float *scratch) {
+    input_row_body(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
+}
+
+static void output_row_generic(const float *m, long ldm, long posStride, long O, long OH, long OW,
+                               long ty, long TX, const float *bias, int relu, float *y,
+                               float *scratch) {
+    output_row_body(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
+}
+
+#if GK_X86
+GK_TARGET_AVX2 static void input_row_avx2(const float *x, long C, long H, long W, long pad,
+                                          long ty, long TX, float *v, long ldv, long posStride,
+                                          float *scratch) {
+    input_row_body(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
+}
+
+GK_TARGET_AVX2 static void output_row_avx2(const float *m, long ldm, long posStride, long O,
+                                           long OH, long OW, long ty, long TX,
+                                           const float *bias, int relu, float *y,
+                                           float *scratch) {
+    output_row_body(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
+}
+#endif
+
+void gk_winograd_input_row(const float *x, long C, long H, long W, long pad, long ty, long TX,
+                           float *v, long ldv, long posStride, float *scratch) {
+#if GK_X86
+    if (gk_isa() >= GK_ISA_AVX2) {
+        input_row_avx2(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
+        return;
+    }
+#endif
+    input_row_generic(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
+}
+
+void gk_winograd_output_row(const float *m, long ldm, long posStride, long O, long OH, long OW,
+                            long ty, long TX, const float *bias, int relu, float *y,
+                            float *scratch) {
+#if GK_X86
+    if (gk_isa() >= GK_ISA_AVX2) {
+        output_row_avx2(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
+        return;
+    }
+#endif
+    output_row_generic(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
+}
