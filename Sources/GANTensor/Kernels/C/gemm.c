@@ -176,6 +176,11 @@ void gk_sgemm(int transA, int transB, long M, long N, long K, float alpha,
     gemm_blocked(select_arch(), transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+void gk_gemm_pack(int transpose, const float *src, long ld, long n, long kc, long P, long step, float *dst) {
+    const gk_gemm_arch *g = select_arch();
+    (transpose ? g->pack_transpose : g->pack_copy)(src, ld, n, kc, P, step, dst);
+}
+
 // MARK: - Reference
 
 void gk_sgemm_reference(int transA, int transB, long M, long N, long K, float alpha,
