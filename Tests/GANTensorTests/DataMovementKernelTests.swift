@@ -2,11 +2,12 @@ import Testing
 import GANKernels
 @testable import GANTensor
 
-/// GEMM's panel packers only move floats, so their vector paths (AVX-512, AVX2) must give
-/// the portable packer's bits exactly. These compare the path in effect with a Swift loop of
-/// the packing contract; `.ci/run` runs GANTensorTests again under `GAN_KERNELS_ISA=avx2` and
-/// `generic`, so every path meets the same loop. Shapes sit around the vector widths (kc not
-/// a multiple of 8, partial panels); sources are random bit patterns (NaN payloads,
+/// GEMM's panel packers and im2col only move floats, and col2im adds each col value to one
+/// image value in a fixed order, so their vector paths (AVX-512, AVX2) must give the portable
+/// loops' bits exactly. These compare the path in effect with Swift loops of each kernel's
+/// contract; `.ci/run` runs GANTensorTests again under `GAN_KERNELS_ISA=avx2` and `generic`,
+/// so every path meets the same loops. Shapes sit around the vector widths (tails of 1..8,
+/// kc not a multiple of 8, partial panels); sources are random bit patterns (NaN payloads,
 /// subnormals, -0), and every buffer is framed by sentinels that must stay untouched.
 @Suite struct DataMovementKernelTests {
     /// A signalling NaN: no kernel produces it, and a copy keeps it.
@@ -44,7 +45,112 @@ import GANKernels
         }
     }
 
+    /// Convolution geometries whose rows inside the image are 1..19 floats at stride 1 and 2
+    /// (plus stride 3, the portable fallback), with padding, dilation, 1×7 kernels and wide
+    /// padding.
+    struct Geometry: CustomStringConvertible, Sendable {
+        var channels = 2, height = 5, width: Int
+        var kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation = (1, 1)
+        var outputHeight: Int { (height + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1 }
+        var outputWidth: Int { (width + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1 }
+        var rows: Int { channels * kernel.0 * kernel.1 }
+        var description: String { "W=\(width) k\(kernel) s\(stride) p\(padding) d\(dilation)" }
+
+        /// Image index of tap (c, i, j) of output (oh, ow), nil in the padding.
+        func tap(_ c: Int, _ i: Int, _ j: Int, _ oh: Int, _ ow: Int) -> Int? {
+            let ih = oh * stride.0 + i * dilation.0 - padding.0, iw = ow * stride.1 + j * dilation.1 - padding.1
+            guard ih >= 0, ih < height, iw >= 0, iw < width else { return nil }
+            return (c * height + ih) * width + iw
+        }
+    }
+
+    static let geometries: [Geometry] = [1, 2, 3, 7, 8, 9, 14, 15, 16, 17, 18, 19, 28, 33].flatMap { w in
+        [Geometry(width: w, kernel: (4, 4), stride: (2, 2), padding: (1, 1)),
+         Geometry(width: w, kernel: (3, 3), stride: (1, 1), padding: (1, 1)),
+         Geometry(width: w, kernel: (1, 1), stride: (1, 1), padding: (0, 0)),
+         Geometry(width: w, kernel: (3, 5), stride: (2, 2), padding: (0, 2)),
+         Geometry(width: w, kernel: (3, 3), stride: (1, 2), padding: (1, 0), dilation: (1, 2)),
+         Geometry(width: w, kernel: (1, 7), stride: (1, 1), padding: (0, 3)),
+         Geometry(width: w, kernel: (2, 3), stride: (2, 1), padding: (0, 1), dilation: (2, 3)),
+         Geometry(width: w, kernel: (3, 3), stride: (3, 3), padding: (1, 1)),
+         // Stride-2 rows with 1..3 and 9..10 padding taps at either end.
+         Geometry(width: w, kernel: (3, 7), stride: (2, 2), padding: (1, 6)),
+         Geometry(width: w, kernel: (1, 9), stride: (1, 2), padding: (0, 20))]
+    }.filter { $0.outputHeight >= 1 && $0.outputWidth >= 1 }
+
+    /// im2col writes exactly the taps inside the image; col2im adds them back in the loop
+    /// nest's order (c, i, j, then output position), so one Float sum per image value.
+    @Test(arguments: geometries)
+    func im2colAndCol2imMatchLoops(_ g: Geometry) {
+        var rng = RandomGenerator(seed: UInt64(g.width))
+        let plane = g.outputHeight * g.outputWidth, ld = plane + 3
+        let image = Self.randomBits(g.channels * g.height * g.width, using: &rng)
+        var columns = [Float](repeating: Self.sentinel, count: (g.rows - 1) * ld + plane)
+        Self.forEachTap(g) { row, position, at in columns[row * ld + position] = image[at] }
+        let got = Self.guarded(count: columns.count) {
+            gk_im2col(image, g.channels, g.height, g.width, g.kernel.0, g.kernel.1, g.stride.0, g.stride.1,
+                      g.padding.0, g.padding.1, g.dilation.0, g.dilation.1, g.outputHeight, g.outputWidth, $0, ld)
+        }
+        #expect(Self.firstDifference(got, columns) == nil, "\(Kernels.instructionSet) im2col \(g)")
+
+        // Normal values (sums of NaNs would hide misplaced adds), with -0 in the image: adding
+        // +0 to a value the adjoint should leave alone turns it into +0.
+        let col = (0..<columns.count).map { _ in Float(Int(rng.next() % 2001) - 1000) / 37 }
+        let start = (0..<image.count).map { _ in rng.next() % 4 == 0 ? -0.0 : Float(Int(rng.next() % 2001) - 1000) / 37 }
+        var sums = start
+        Self.forEachTap(g) { row, position, at in sums[at] += col[row * ld + position] }
+        let added = Self.guarded(start) {
+            gk_col2im(col, ld, g.channels, g.height, g.width, g.kernel.0, g.kernel.1, g.stride.0, g.stride.1,
+                      g.padding.0, g.padding.1, g.dilation.0, g.dilation.1, g.outputHeight, g.outputWidth, $0)
+        }
+        #expect(Self.firstDifference(added, sums) == nil, "\(Kernels.instructionSet) col2im \(g)")
+    }
+
+    /// The banded im2col (Inception's large layers) writes every value of its rows, zeros in
+    /// the padding, for first, middle and last bands.
+    @Test(arguments: geometries)
+    func im2colRowsMatchLoops(_ g: Geometry) {
+        var rng = RandomGenerator(seed: UInt64(g.width) + 100)
+        let image = Self.randomBits(g.channels * g.height * g.width, using: &rng)
+        let oh = g.outputHeight, ow = g.outputWidth
+        var bands = [(0, oh), (0, 1), (oh - 1, oh)]
+        if oh > 2 { bands.append((1, oh - 1)) }
+        for (first, end) in bands {
+            let count = (end - first) * ow, ld = count + 2
+            var expected = [Float](repeating: Self.sentinel, count: (g.rows - 1) * ld + count)
+            for row in 0..<g.rows {
+                let (c, i, j) = (row / (g.kernel.0 * g.kernel.1), row / g.kernel.1 % g.kernel.0, row % g.kernel.1)
+                for r in first..<end {
+                    for o in 0..<ow { expected[row * ld + (r - first) * ow + o] = g.tap(c, i, j, r, o).map { image[$0] } ?? 0 }
+                }
+            }
+            let got = Self.guarded(count: expected.count) {
+                gk_im2col_rows(image, g.channels, g.height, g.width, g.kernel.0, g.kernel.1, g.stride.0, g.stride.1,
+                               g.padding.0, g.padding.1, g.dilation.0, g.dilation.1, oh, ow, first, end, $0, ld)
+            }
+            #expect(Self.firstDifference(got, expected) == nil, "\(Kernels.instructionSet) rows \(first)..<\(end) \(g)")
+        }
+    }
+
     // MARK: - Helpers
+
+    /// body(row of col, position in the row, image index) for every tap inside the image, in
+    /// the kernels' order.
+    static func forEachTap(_ g: Geometry, _ body: (Int, Int, Int) -> Void) {
+        for c in 0..<g.channels {
+            for i in 0..<g.kernel.0 {
+                for j in 0..<g.kernel.1 {
+                    for oh in 0..<g.outputHeight {
+                        for ow in 0..<g.outputWidth {
+                            if let at = g.tap(c, i, j, oh, ow) {
+                                body((c * g.kernel.0 + i) * g.kernel.1 + j, oh * g.outputWidth + ow, at)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     static func randomBits(_ count: Int, using rng: inout RandomGenerator) -> [Float] {
         (0..<count).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())) }
