@@ -225,6 +225,11 @@ void gk_sgemm_packed_a(int isa, long M, long N, long K, const float *packed, con
     gemm_blocked(arch_for(isa), 0, 0, M, N, K, 1.0f, NULL, 0, packed, B, ldb, beta, C, ldc);
 }
 
+void gk_gemm_pack(int transpose, const float *src, long ld, long n, long kc, long P, long step, float *dst) {
+    const gk_gemm_arch *g = select_arch();
+    (transpose ? g->pack_transpose : g->pack_copy)(src, ld, n, kc, P, step, dst);
+}
+
 // MARK: - Reference
 
 void gk_sgemm_reference(int transA, int transB, long M, long N, long K, float alpha,

@@ -4,7 +4,9 @@
 // caller zeroes a column buffer once, since padding taps sit at the same places every time.
 //
 // Rows are short (7..64 floats in the DCGAN layers), so per-row call and loop overhead is
-// what costs; stride-2 rows (every k4 s2 layer) take AVX-512 masked loads and permutes.
+// what costs; stride-2 rows (every k4 s2 layer) take AVX-512 masked loads and permutes, or on
+// AVX2 two-vector shuffles with masked loads at the row's end. Every path only moves floats
+// or adds one col value to one image value, in the loop nest's order: the same bits.
 #include "gk_internal.h"
 
 #include <string.h>
@@ -42,18 +44,18 @@ static inline void scatter_add_row(float *d, const float *s, long n, long stride
 
 // The loop nest shared by both directions: PLANE(colAt, imgAt, n, rows) once per (c, i, j)
 // for its valid block: `rows` output rows of `n` values, col rows OW apart, image rows
-// strideH * W apart.
+// strideH * W apart. The ranges depend on i or j alone: computed once, not per channel (their
+// divisions took a sixth of a 7 x 7 stride-2 block's time on AVX2).
 #define GK_IM2COL_LOOPS(PLANE)                                                                \
+    long row_lo[KH], row_hi[KH], col_lo[KW], col_hi[KW];                                      \
+    for (long i = 0; i < KH; i++) valid_range(i * dilH - padH, strideH, H, OH, &row_lo[i], &row_hi[i]); \
+    for (long j = 0; j < KW; j++) valid_range(j * dilW - padW, strideW, W, OW, &col_lo[j], &col_hi[j]); \
     for (long c = 0; c < C; c++) {                                                            \
         for (long i = 0; i < KH; i++) {                                                       \
-            const long offH = i * dilH - padH;                                                \
-            long oh_lo, oh_hi;                                                                \
-            valid_range(offH, strideH, H, OH, &oh_lo, &oh_hi);                                \
+            const long offH = i * dilH - padH, oh_lo = row_lo[i], oh_hi = row_hi[i];          \
             if (oh_lo == oh_hi) continue;                                                     \
             for (long j = 0; j < KW; j++) {                                                   \
-                const long offW = j * dilW - padW;                                            \
-                long lo, hi;                                                                  \
-                valid_range(offW, strideW, W, OW, &lo, &hi);                                  \
+                const long offW = j * dilW - padW, lo = col_lo[j], hi = col_hi[j];            \
                 if (lo == hi) continue;                                                       \
                 const long colAt = ((c * KH + i) * KW + j) * ld + oh_lo * OW + lo;            \
                 const long imgAt = (c * H + oh_lo * strideH + offH) * W + lo * strideW + offW; \
@@ -197,15 +199,151 @@ static void col2im_avx512(const float *col, long ld, long C, long H, long W, lon
                           long OH, long OW, float *x) {
     GK_IM2COL_LOOPS(GK_SCATTER_AVX512)
 }
+
+// MARK: AVX2
+
+// Lanes [0, n) of a masked load (none for n <= 0, all for n >= 8).
+GK_TARGET_AVX2 static inline __m256i gk_lanes8(long n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Stores lanes [0, m) of v at d (0 <= m <= 8) in 4-, 2- and 1-float pieces: vmaskmovps stores
+// are slow on AMD.
+GK_TARGET_AVX2 static inline void store_head_avx2(float *d, __m256 v, long m) {
+    if (m >= 8) {
+        _mm256_storeu_ps(d, v);
+        return;
+    }
+    __m128 x = _mm256_castps256_ps128(v);
+    if (m & 4) {
+        _mm_storeu_ps(d, x);
+        x = _mm256_extractf128_ps(v, 1);
+        d += 4;
+    }
+    if (m & 2) {
+        _mm_storel_pi((__m64 *)d, x);
+        x = _mm_movehl_ps(x, x);
+        d += 2;
+    }
+    if (m & 1) _mm_store_ss(d, x);
+}
+
+// Elements 0, 2, ..., 14 of a:b.
+GK_TARGET_AVX2 static inline __m256 even_avx2(__m256 a, __m256 b) {
+    const __m256 e = _mm256_shuffle_ps(a, b, 0x88);  // a0 a2 b0 b2 | a4 a6 b4 b6
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
+}
+
+// A block of `rows` stride-2 rows (n >= 1): d[r*dr + t] = s[r*sr + 2t] for t < n, 8 outputs
+// from 16 inputs per step. The last 1..8 outputs read their 2m - 1 inputs with masked loads:
+// the float after a row's last tap may lie past the image.
+GK_TARGET_AVX2 static inline void gather_even_avx2(float *d, long dr, const float *s, long sr, long n,
+                                                  long rows) {
+    const long body = (n - 1) / 8 * 8, m = n - body;
+    const __m256i m0 = gk_lanes8(2 * m - 1), m1 = gk_lanes8(2 * m - 9);
+    for (long r = 0; r < rows; r++, d += dr, s += sr) {
+        for (long t = 0; t < body; t += 8)
+            _mm256_storeu_ps(d + t, even_avx2(_mm256_loadu_ps(s + 2 * t), _mm256_loadu_ps(s + 2 * t + 8)));
+        const float *st = s + 2 * body;
+        store_head_avx2(d + body, even_avx2(_mm256_maskload_ps(st, m0), _mm256_maskload_ps(st + 8, m1)), m);
+    }
+}
+
+// The adjoint block: d[r*dr + 2t] += s[r*sr + t] for t < n (d the image, s the columns). Each
+// step spreads 8 columns over the even lanes of 16 image floats; the odd lanes are stored back
+// unchanged (the image is this call's alone), never added to (-0 + 0 would be +0).
+GK_TARGET_AVX2 static inline void scatter_add_even_avx2(float *d, long dr, const float *s, long sr, long n,
+                                                       long rows) {
+    const __m256i low = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), high = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
+    const long body = (n - 1) / 8 * 8, m = n - body, span = 2 * m - 1;
+    const __m256i mv = gk_lanes8(m), m0 = gk_lanes8(span), m1 = gk_lanes8(span - 8);
+    for (long r = 0; r < rows; r++, d += dr, s += sr) {
+        for (long t = 0; t < body; t += 8) {
+            const __m256 v = _mm256_loadu_ps(s + t);
+            float *dd = d + 2 * t;
+            const __m256 x0 = _mm256_loadu_ps(dd), x1 = _mm256_loadu_ps(dd + 8);
+            _mm256_storeu_ps(dd, _mm256_blend_ps(x0, _mm256_add_ps(x0, _mm256_permutevar8x32_ps(v, low)), 0x55));
+            _mm256_storeu_ps(dd + 8, _mm256_blend_ps(x1, _mm256_add_ps(x1, _mm256_permutevar8x32_ps(v, high)), 0x55));
+        }
+        const __m256 v = _mm256_maskload_ps(s + body, mv);
+        float *dd = d + 2 * body;
+        const __m256 x0 = _mm256_maskload_ps(dd, m0), x1 = _mm256_maskload_ps(dd + 8, m1);
+        store_head_avx2(dd, _mm256_blend_ps(x0, _mm256_add_ps(x0, _mm256_permutevar8x32_ps(v, low)), 0x55),
+                        span < 8 ? span : 8);
+        if (span > 8)
+            store_head_avx2(dd + 8, _mm256_blend_ps(x1, _mm256_add_ps(x1, _mm256_permutevar8x32_ps(v, high)), 0x55),
+                            span - 8);
+    }
+}
+
+// Blocks of stride-1 rows. Copy: 8 floats at a time, the last 8 of a row overlapping the step
+// before (rewriting the values it wrote); rows shorter than 8 take a masked load.
+GK_TARGET_AVX2 static inline void copy_avx2(float *d, long dr, const float *s, long sr, long n, long rows) {
+    const __m256i head = gk_lanes8(n);
+    for (long r = 0; r < rows; r++, d += dr, s += sr) {
+        if (n < 8) {
+            store_head_avx2(d, _mm256_maskload_ps(s, head), n);
+            continue;
+        }
+        for (long t = 0; t + 8 < n; t += 8) _mm256_storeu_ps(d + t, _mm256_loadu_ps(s + t));
+        _mm256_storeu_ps(d + n - 8, _mm256_loadu_ps(s + n - 8));
+    }
+}
+
+// Accumulate: 8 floats at a time, the last n % 8 through masked loads (no overlap: each value
+// is added once).
+GK_TARGET_AVX2 static inline void add_avx2(float *d, long dr, const float *s, long sr, long n, long rows) {
+    const long body = n / 8 * 8, m = n - body;
+    const __m256i tail = gk_lanes8(m);
+    for (long r = 0; r < rows; r++, d += dr, s += sr) {
+        for (long t = 0; t < body; t += 8)
+            _mm256_storeu_ps(d + t, _mm256_add_ps(_mm256_loadu_ps(d + t), _mm256_loadu_ps(s + t)));
+        if (m)
+            store_head_avx2(d + body, _mm256_add_ps(_mm256_maskload_ps(d + body, tail),
+                                                    _mm256_maskload_ps(s + body, tail)), m);
+    }
+}
+
+#define GK_GATHER_AVX2(colAt, imgAt, n, rows)                                                 \
+    do {                                                                                      \
+        if (strideW == 2) gather_even_avx2(col + (colAt), OW, x + (imgAt), strideH * W, n, rows); \
+        else if (strideW == 1) copy_avx2(col + (colAt), OW, x + (imgAt), strideH * W, n, rows);   \
+        else GK_GATHER_GENERIC(colAt, imgAt, n, rows);                                        \
+    } while (0)
+#define GK_SCATTER_AVX2(colAt, imgAt, n, rows)                                                \
+    do {                                                                                      \
+        if (strideW == 2) scatter_add_even_avx2(x + (imgAt), strideH * W, col + (colAt), OW, n, rows); \
+        else if (strideW == 1) add_avx2(x + (imgAt), strideH * W, col + (colAt), OW, n, rows);        \
+        else GK_SCATTER_GENERIC(colAt, imgAt, n, rows);                                       \
+    } while (0)
+
+GK_TARGET_AVX2
+static void im2col_avx2(const float *x, long C, long H, long W, long KH, long KW,
+                        long strideH, long strideW, long padH, long padW, long dilH, long dilW,
+                        long OH, long OW, float *col, long ld) {
+    GK_IM2COL_LOOPS(GK_GATHER_AVX2)
+}
+
+GK_TARGET_AVX2
+static void col2im_avx2(const float *col, long ld, long C, long H, long W, long KH, long KW,
+                        long strideH, long strideW, long padH, long padW, long dilH, long dilW,
+                        long OH, long OW, float *x) {
+    GK_IM2COL_LOOPS(GK_SCATTER_AVX2)
+}
 #endif
 
 void gk_im2col(const float *x, long C, long H, long W, long KH, long KW,
                long strideH, long strideW, long padH, long padW, long dilH, long dilW,
                long OH, long OW, float *col, long ld) {
 #if GK_X86
-    if (gk_isa() == GK_ISA_AVX512) {
+    switch (gk_isa()) {
+    case GK_ISA_AVX512:
         im2col_avx512(x, C, H, W, KH, KW, strideH, strideW, padH, padW, dilH, dilW, OH, OW, col, ld);
         return;
+    case GK_ISA_AVX2:
+        im2col_avx2(x, C, H, W, KH, KW, strideH, strideW, padH, padW, dilH, dilW, OH, OW, col, ld);
+        return;
+    default: break;
     }
 #endif
     im2col_generic(x, C, H, W, KH, KW, strideH, strideW, padH, padW, dilH, dilW, OH, OW, col, ld);
@@ -215,9 +353,14 @@ void gk_col2im(const float *col, long ld, long C, long H, long W, long KH, long 
                long strideH, long strideW, long padH, long padW, long dilH, long dilW,
                long OH, long OW, float *x) {
 #if GK_X86
-    if (gk_isa() == GK_ISA_AVX512) {
+    switch (gk_isa()) {
+    case GK_ISA_AVX512:
         col2im_avx512(col, ld, C, H, W, KH, KW, strideH, strideW, padH, padW, dilH, dilW, OH, OW, x);
         return;
+    case GK_ISA_AVX2:
+        col2im_avx2(col, ld, C, H, W, KH, KW, strideH, strideW, padH, padW, dilH, dilW, OH, OW, x);
+        return;
+    default: break;
     }
 #endif
     col2im_generic(col, ld, C, H, W, KH, KW, strideH, strideW, padH, padW, dilH, dilW, OH, OW, x);
@@ -225,31 +368,75 @@ void gk_col2im(const float *col, long ld, long C, long H, long W, long KH, long 
 
 // A band of output rows: every value is written, zeros at the padding taps, since the
 // padding taps move from band to band (only the first and last bands have top/bottom ones).
+// ROW(d, s, n) writes the n taps of one output row inside the image, ZERO(d, n) n zeros.
+#define GK_IM2COL_ROWS_LOOPS(ROW, ZERO)                                                       \
+    for (long c = 0; c < C; c++)                                                              \
+        for (long i = 0; i < KH; i++) {                                                       \
+            const long offH = i * dilH - padH;                                                \
+            for (long j = 0; j < KW; j++) {                                                   \
+                const long offW = j * dilW - padW;                                            \
+                long lo, hi;                                                                  \
+                valid_range(offW, strideW, W, OW, &lo, &hi);                                  \
+                float *d = col + ((c * KH + i) * KW + j) * ld;                                \
+                for (long r = oh0; r < oh1; r++, d += OW) {                                   \
+                    const long ih = r * strideH + offH;                                       \
+                    if (ih < 0 || ih >= H || lo == hi) {                                      \
+                        memset(d, 0, (size_t)OW * sizeof(float));                             \
+                        continue;                                                             \
+                    }                                                                         \
+                    ZERO(d, lo);                                                              \
+                    ROW(d + lo, x + (c * H + ih) * W + lo * strideW + offW, hi - lo);         \
+                    ZERO(d + hi, OW - hi);                                                    \
+                }                                                                             \
+            }                                                                                 \
+        }
+
+// Stride 1 is a plain copy: libc's vector memcpy, not the baseline-x86 loop.
+#define GK_ROW_GENERIC(d, s, n)                                                               \
+    do {                                                                                      \
+        if (strideW == 1) memcpy(d, s, (size_t)(n) * sizeof(float));                          \
+        else gather_row(d, s, n, strideW);                                                    \
+    } while (0)
+
+#define GK_ZERO_GENERIC(d, n)                                                                 \
+    for (long t = 0; t < (n); t++) (d)[t] = 0.0f
+
+static void im2col_rows_generic(const float *x, long C, long H, long W, long KH, long KW,
+                                long strideH, long strideW, long padH, long padW, long dilH, long dilW,
+                                long OW, long oh0, long oh1, float *col, long ld) {
+    GK_IM2COL_ROWS_LOOPS(GK_ROW_GENERIC, GK_ZERO_GENERIC)
+}
+
+#if GK_X86
+// Stride-2 bands (Inception's 3x3 s2 layers) gather 8 outputs per step. Their padding taps are
+// zeroed in vector stores: in a function built for AVX2 the compiler turns the zeroing loop
+// into a call to memset, which costs more than the 1..3 floats it writes. Stride-1 bands stay
+// with memcpy: an inline 8-float copy was as fast in isolation but 10-15% slower inside
+// Inception's forward pass (rows of 17..147 floats).
+#define GK_ROW_EVEN_AVX2(d, s, n) gather_even_avx2(d, 0, s, 0, n, 1)
+#define GK_ZERO_AVX2(d, n)                                                                    \
+    do {                                                                                      \
+        if ((n) <= 8) store_head_avx2(d, _mm256_setzero_ps(), n);                             \
+        else memset(d, 0, (size_t)(n) * sizeof(float));                                       \
+    } while (0)
+
+GK_TARGET_AVX2
+static void im2col_rows_even_avx2(const float *x, long C, long H, long W, long KH, long KW,
+                                  long strideH, long strideW, long padH, long padW, long dilH, long dilW,
+                                  long OW, long oh0, long oh1, float *col, long ld) {
+    GK_IM2COL_ROWS_LOOPS(GK_ROW_EVEN_AVX2, GK_ZERO_AVX2)
+}
+#endif
+
 void gk_im2col_rows(const float *x, long C, long H, long W, long KH, long KW,
                     long strideH, long strideW, long padH, long padW, long dilH, long dilW,
                     long OH, long OW, long oh0, long oh1, float *col, long ld) {
     (void)OH;
-    for (long c = 0; c < C; c++)
-        for (long i = 0; i < KH; i++) {
-            const long offH = i * dilH - padH;
-            for (long j = 0; j < KW; j++) {
-                const long offW = j * dilW - padW;
-                long lo, hi;
-                valid_range(offW, strideW, W, OW, &lo, &hi);
-                float *d = col + ((c * KH + i) * KW + j) * ld;
-                for (long r = oh0; r < oh1; r++, d += OW) {
-                    const long ih = r * strideH + offH;
-                    if (ih < 0 || ih >= H || lo == hi) {
-                        memset(d, 0, (size_t)OW * sizeof(float));
-                        continue;
-                    }
-                    for (long t = 0; t < lo; t++) d[t] = 0.0f;
-                    const float *s = x + (c * H + ih) * W + lo * strideW + offW;
-                    // Stride 1 is a plain copy: libc's vector memcpy, not the baseline-x86 loop.
-                    if (strideW == 1) memcpy(d + lo, s, (size_t)(hi - lo) * sizeof(float));
-                    else gather_row(d + lo, s, hi - lo, strideW);
-                    for (long t = hi; t < OW; t++) d[t] = 0.0f;
-                }
-            }
-        }
+#if GK_X86
+    if (strideW == 2 && gk_isa() >= GK_ISA_AVX2) {  // AVX-512 too: a band is filled row by row
+        im2col_rows_even_avx2(x, C, H, W, KH, KW, strideH, strideW, padH, padW, dilH, dilW, OW, oh0, oh1, col, ld);
+        return;
+    }
+#endif
+    im2col_rows_generic(x, C, H, W, KH, KW, strideH, strideW, padH, padW, dilH, dilW, OW, oh0, oh1, col, ld);
 }

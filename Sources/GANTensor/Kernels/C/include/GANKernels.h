@@ -69,6 +69,12 @@ void gk_sgemm_reference(int transA, int transB, long M, long N, long K, float al
                         const float *A, long lda, const float *B, long ldb,
                         float beta, float *C, long ldc);
 
+/// For tests: the block packer gk_sgemm uses on the path in effect. Element i (0 <= i < n) of
+/// step k (0 <= k < kc) is src[i*ld + k] (transpose != 0) or src[k*ld + i]. It writes n / P
+/// full panels of kc steps x P floats, then, if n % P != 0, one panel of kc steps x
+/// round_up(n % P, step) floats, zero-padded; nothing else. P <= 32.
+void gk_gemm_pack(int transpose, const float *src, long ld, long n, long kc, long P, long step, float *dst);
+
 /// im2col for one image x[C,H,W] into col: row (c*KH + i)*KW + j holds OH*OW values, rows
 /// ld floats apart (ld >= OH*OW, so several images' matrices can sit side by side). Only taps
 /// inside the image are written: the padding taps of col must already be zero.
