@@ -13,6 +13,9 @@ struct Info: ParsableCommand {
                            avx2 or generic
           GAN_MPI          Open MPI's libmpi for `gan train --distributed mpi`
                            (default libmpi.so.40)
+          GAN_INCEPTION_WINOGRAD
+                           0: Inception's 3×3 convolutions by im2col instead of
+                           Winograd (default 1)
         """
     )
 
