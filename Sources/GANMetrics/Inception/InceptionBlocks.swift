@@ -39,14 +39,7 @@ final class InceptionA: Module {
     override func structuralCopy() -> Module { InceptionA(inputChannels: inputChannels, poolFeatures: poolFeatures) }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        guard let y = inferenceConcatenation(of: x, channels: 224 + poolFeatures) else {
-            return Tensor.concatenate([conv(x), tower(x), tower1(x), tower2(x)], axis: 1)
-        }
-        conv(x, into: y)
-        tower(x, into: y)
-        tower1(x, into: y)
-        tower2(x, into: y)
-        return y.tensor()
+        concatenated(x, channels: 224 + poolFeatures, conv, [tower, tower1, tower2])
     }
 }
 
@@ -116,14 +109,7 @@ final class InceptionC: Module {
     override func structuralCopy() -> Module { InceptionC(channels7x7: channels7x7) }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        guard let y = inferenceConcatenation(of: x, channels: 768) else {
-            return Tensor.concatenate([conv(x), tower(x), tower1(x), tower2(x)], axis: 1)
-        }
-        conv(x, into: y)
-        tower(x, into: y)
-        tower1(x, into: y)
-        tower2(x, into: y)
-        return y.tensor()
+        concatenated(x, channels: 768, conv, [tower, tower1, tower2])
     }
 }
 
@@ -228,6 +214,17 @@ final class InceptionE: Module {
         y.append(tower2Conv(pooled: x, by: tower2Pool))
         return y.tensor()
     }
+}
+
+/// Blocks A and C: a 1×1 convolution and three towers, concatenated along channels in that
+/// order (written in place without a graph).
+private func concatenated(_ x: Tensor, channels: Int, _ conv: InceptionConv2d, _ towers: [InceptionTower]) -> Tensor {
+    guard let y = inferenceConcatenation(of: x, channels: channels) else {
+        return Tensor.concatenate([conv(x)] + towers.map { $0(x) }, axis: 1)
+    }
+    conv(x, into: y)
+    for tower in towers { tower(x, into: y) }
+    return y.tensor()
 }
 
 /// The block output `[N, channels, OH, OW]` its branches write in place when no graph is

@@ -14,55 +14,38 @@ enum NormalizationKernels {
         reduce: ((UnsafeMutableBufferPointer<Double>) -> Void)? = nil
     ) -> (mean: [Float], variance: [Float], count: Double) {
         let px = UnsafePointer(x.base)
+        /// Per channel Σ x (mean nil) or Σ (x − mean)², into the first `channels` entries of
+        /// `out`, then summed across processes.
+        func accumulate(_ mean: [Float]?, into out: UnsafeMutableBufferPointer<Double>) {
+            let t = out.baseAddress!
+            if size == 1 {
+                (mean ?? []).withUnsafeBufferPointer { pm in
+                    Parallel.forEachChunk(channels, costPerItem: batch) { r in
+                        let m = mean == nil ? nil : pm.baseAddress! + r.lowerBound
+                        gk_col_moments(px + r.lowerBound, batch, r.count, channels, m, t + r.lowerBound)
+                    }
+                }
+            } else {
+                Parallel.forEach(channels, costPerItem: batch * size) { c in
+                    var total = 0.0
+                    var sum: Float = 0, squares: Float = 0
+                    for n in 0..<batch {
+                        gk_moments(px + (n * channels + c) * size, size, mean?[c] ?? 0, &sum, &squares)
+                        total += Double(mean == nil ? sum : squares)
+                    }
+                    t[c] = total
+                }
+            }
+            reduce?(out)
+        }
         // [Σx per channel, count]: the count travels with the sums, so uneven batches add up.
         var totals = [Double](repeating: 0, count: channels + 1)
         totals[channels] = Double(batch * size)
-        totals.withUnsafeMutableBufferPointer { pt in
-            let t = pt.baseAddress!
-            if size == 1 {
-                Parallel.forEachChunk(channels, costPerItem: batch) { r in
-                    gk_col_moments(px + r.lowerBound, batch, r.count, channels, nil, t + r.lowerBound)
-                }
-                reduce?(pt)
-                return
-            }
-            Parallel.forEach(channels, costPerItem: batch * size) { c in
-                var total = 0.0
-                var sum: Float = 0, squares: Float = 0
-                for n in 0..<batch {
-                    gk_moments(px + (n * channels + c) * size, size, 0, &sum, &squares)
-                    total += Double(sum)
-                }
-                t[c] = total
-            }
-            reduce?(pt)
-        }
+        totals.withUnsafeMutableBufferPointer { accumulate(nil, into: $0) }
         let count = totals[channels]
         let mean = (0..<channels).map { Float(totals[$0] / count) }
         var centred = [Double](repeating: 0, count: channels)
-        centred.withUnsafeMutableBufferPointer { pc in
-            let v = pc.baseAddress!
-            if size == 1 {
-                mean.withUnsafeBufferPointer { pm in
-                    Parallel.forEachChunk(channels, costPerItem: batch) { r in
-                        gk_col_moments(px + r.lowerBound, batch, r.count, channels, pm.baseAddress! + r.lowerBound,
-                                       v + r.lowerBound)
-                    }
-                }
-                reduce?(pc)
-                return
-            }
-            Parallel.forEach(channels, costPerItem: batch * size) { c in
-                var total = 0.0
-                var sum: Float = 0, squares: Float = 0
-                for n in 0..<batch {
-                    gk_moments(px + (n * channels + c) * size, size, mean[c], &sum, &squares)
-                    total += Double(squares)
-                }
-                v[c] = total
-            }
-            reduce?(pc)
-        }
+        centred.withUnsafeMutableBufferPointer { accumulate(mean, into: $0) }
         return (mean, centred.map { Float($0 / count) }, count)
     }
 

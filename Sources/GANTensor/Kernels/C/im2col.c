@@ -173,32 +173,35 @@ GK_TARGET_AVX512 static inline void add_avx512(float *d, long dr, const float *s
         }
 }
 
-#define GK_GATHER_AVX512(colAt, imgAt, n, rows)                                               \
-    do {                                                                                      \
-        if (strideW == 2) gather_even_avx512(col + (colAt), OW, x + (imgAt), strideH * W, n, rows); \
-        else if (strideW == 1) copy_avx512(col + (colAt), OW, x + (imgAt), strideH * W, n, rows);   \
-        else GK_GATHER_GENERIC(colAt, imgAt, n, rows);                                        \
+// One instruction set's im2col_ISA / col2im_ISA over its gather_even_, copy_,
+// scatter_add_even_ and add_ blocks (stride 2 and 1; other strides take the portable rows).
+#define GK_GATHER_ISA(isa, colAt, imgAt, n, rows)                                                  \
+    do {                                                                                           \
+        if (strideW == 2) gather_even_##isa(col + (colAt), OW, x + (imgAt), strideH * W, n, rows); \
+        else if (strideW == 1) copy_##isa(col + (colAt), OW, x + (imgAt), strideH * W, n, rows);   \
+        else GK_GATHER_GENERIC(colAt, imgAt, n, rows);                                             \
     } while (0)
-#define GK_SCATTER_AVX512(colAt, imgAt, n, rows)                                              \
-    do {                                                                                      \
-        if (strideW == 2) scatter_add_even_avx512(x + (imgAt), strideH * W, col + (colAt), OW, n, rows); \
-        else if (strideW == 1) add_avx512(x + (imgAt), strideH * W, col + (colAt), OW, n, rows);        \
-        else GK_SCATTER_GENERIC(colAt, imgAt, n, rows);                                       \
+#define GK_SCATTER_ISA(isa, colAt, imgAt, n, rows)                                                 \
+    do {                                                                                           \
+        if (strideW == 2) scatter_add_even_##isa(x + (imgAt), strideH * W, col + (colAt), OW, n, rows); \
+        else if (strideW == 1) add_##isa(x + (imgAt), strideH * W, col + (colAt), OW, n, rows);        \
+        else GK_SCATTER_GENERIC(colAt, imgAt, n, rows);                                            \
     } while (0)
+#define GK_IM2COL_FUNCTIONS(isa, TARGET)                                                           \
+    TARGET static void im2col_##isa(const float *x, long C, long H, long W, long KH, long KW,      \
+                                    long strideH, long strideW, long padH, long padW, long dilH,   \
+                                    long dilW, long OH, long OW, float *col, long ld) {            \
+        GK_IM2COL_LOOPS(GK_GATHER_##isa)                                                           \
+    }                                                                                              \
+    TARGET static void col2im_##isa(const float *col, long ld, long C, long H, long W, long KH,    \
+                                    long KW, long strideH, long strideW, long padH, long padW,     \
+                                    long dilH, long dilW, long OH, long OW, float *x) {            \
+        GK_IM2COL_LOOPS(GK_SCATTER_##isa)                                                          \
+    }
 
-GK_TARGET_AVX512
-static void im2col_avx512(const float *x, long C, long H, long W, long KH, long KW,
-                          long strideH, long strideW, long padH, long padW, long dilH, long dilW,
-                          long OH, long OW, float *col, long ld) {
-    GK_IM2COL_LOOPS(GK_GATHER_AVX512)
-}
-
-GK_TARGET_AVX512
-static void col2im_avx512(const float *col, long ld, long C, long H, long W, long KH, long KW,
-                          long strideH, long strideW, long padH, long padW, long dilH, long dilW,
-                          long OH, long OW, float *x) {
-    GK_IM2COL_LOOPS(GK_SCATTER_AVX512)
-}
+#define GK_GATHER_avx512(colAt, imgAt, n, rows) GK_GATHER_ISA(avx512, colAt, imgAt, n, rows)
+#define GK_SCATTER_avx512(colAt, imgAt, n, rows) GK_SCATTER_ISA(avx512, colAt, imgAt, n, rows)
+GK_IM2COL_FUNCTIONS(avx512, GK_TARGET_AVX512)
 
 // MARK: AVX2
 
@@ -304,32 +307,9 @@ GK_TARGET_AVX2 static inline void add_avx2(float *d, long dr, const float *s, lo
     }
 }
 
-#define GK_GATHER_AVX2(colAt, imgAt, n, rows)                                                 \
-    do {                                                                                      \
-        if (strideW == 2) gather_even_avx2(col + (colAt), OW, x + (imgAt), strideH * W, n, rows); \
-        else if (strideW == 1) copy_avx2(col + (colAt), OW, x + (imgAt), strideH * W, n, rows);   \
-        else GK_GATHER_GENERIC(colAt, imgAt, n, rows);                                        \
-    } while (0)
-#define GK_SCATTER_AVX2(colAt, imgAt, n, rows)                                                \
-    do {                                                                                      \
-        if (strideW == 2) scatter_add_even_avx2(x + (imgAt), strideH * W, col + (colAt), OW, n, rows); \
-        else if (strideW == 1) add_avx2(x + (imgAt), strideH * W, col + (colAt), OW, n, rows);        \
-        else GK_SCATTER_GENERIC(colAt, imgAt, n, rows);                                       \
-    } while (0)
-
-GK_TARGET_AVX2
-static void im2col_avx2(const float *x, long C, long H, long W, long KH, long KW,
-                        long strideH, long strideW, long padH, long padW, long dilH, long dilW,
-                        long OH, long OW, float *col, long ld) {
-    GK_IM2COL_LOOPS(GK_GATHER_AVX2)
-}
-
-GK_TARGET_AVX2
-static void col2im_avx2(const float *col, long ld, long C, long H, long W, long KH, long KW,
-                        long strideH, long strideW, long padH, long padW, long dilH, long dilW,
-                        long OH, long OW, float *x) {
-    GK_IM2COL_LOOPS(GK_SCATTER_AVX2)
-}
+#define GK_GATHER_avx2(colAt, imgAt, n, rows) GK_GATHER_ISA(avx2, colAt, imgAt, n, rows)
+#define GK_SCATTER_avx2(colAt, imgAt, n, rows) GK_SCATTER_ISA(avx2, colAt, imgAt, n, rows)
+GK_IM2COL_FUNCTIONS(avx2, GK_TARGET_AVX2)
 #endif
 
 void gk_im2col(const float *x, long C, long H, long W, long KH, long KW,
