@@ -1,4 +1,4 @@
-import Dispatch
+import GANKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,8 +8,9 @@ import Darwin
 /// How many threads kernels may use, and the helper that splits loops across them.
 ///
 /// The count comes from `GAN_NUM_THREADS` (default 2, never more than the cores).
-/// Loops run in parallel only above a work threshold: on two cores,
-/// `concurrentPerform` over a small job often runs both halves on one thread.
+/// Loops run in parallel only above a work threshold, on pooled workers that spin between
+/// jobs (`gk_parallel_run`): a worker woken from sleep for each of a step's hundreds of
+/// short loops often arrives after the caller has done all the work alone.
 public enum Parallel {
     /// The number of threads kernels use.
     public static let threadCount: Int = {
@@ -36,12 +37,22 @@ public enum Parallel {
             return
         }
         withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = count * c / chunks
-                let hi = count * (c + 1) / chunks
-                if lo < hi { body(lo..<hi) }
+            var job = Job(count: count, chunks: chunks, body: body)
+            withUnsafeMutablePointer(to: &job) { job in
+                gk_parallel_run(threadCount, chunks, { context, c in
+                    let job = context!.assumingMemoryBound(to: Job.self)
+                    let lo = job.pointee.count * c / job.pointee.chunks
+                    let hi = job.pointee.count * (c + 1) / job.pointee.chunks
+                    if lo < hi { job.pointee.body(lo..<hi) }
+                }, job)
             }
         }
+    }
+
+    private struct Job {
+        let count: Int
+        let chunks: Int
+        let body: (Range<Int>) -> Void
     }
 
     /// Runs `body(i)` for every `i` in `0..<count`, split as `forEachChunk` does.
