@@ -1,10 +1,11 @@
 import GANKernels
 
-/// The forward 3×3 stride-1 convolution by Winograd's F(2×2, 3×3) (Lavin & Gray 2015), for
-/// inference that asks for it (`conv2d(…, algorithm: .winograd)`): each 2×2 output tile is
-/// `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A` over its 4×4 input `d`, so the work is 16 GEMMs
-/// `U_p [O, C] · V_p [C, tiles]`, 2.25× fewer multiply-adds than im2col. The values differ from
-/// the direct sums by rounding (the transforms add and halve), so no graph path uses it.
+/// The forward 3×3 stride-1 convolution by Winograd's minimal filtering (Lavin & Gray 2015), for
+/// inference that asks for it (`conv2d(…, algorithm: .winograd)`): each 4×4 output tile is
+/// `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A` over its 6×6 input `d` (F(4×4, 3×3)), so the work is 36 GEMMs
+/// `U_p [O, C] · V_p [C, tiles]`, 4× fewer multiply-adds than im2col. F(2×2, 3×3) (2×2 tiles,
+/// 16 GEMMs, 2.25×) is kept for comparison and tests. The values differ from the direct sums by
+/// rounding (the transforms add and scale), so no graph path uses it.
 ///
 /// Tiles are taken a few tile rows at a time (across images when the image is small) so that
 /// the transformed inputs and products stay in cache between the transforms and the GEMMs.
@@ -19,32 +20,54 @@ enum WinogradConvolution {
             && g.outputWidth == g.inputWidth + 2 * g.paddingWidth - 2
     }
 
-    /// The smallest output plane worth it: on Inception's 8×8 maps (16 tiles an image, 448 → 384
-    /// channels) Winograd measured no faster than im2col (45 against 38 ms for 16 images on one
-    /// thread; 12–14% faster on 35×35 … 147×147).
+    /// The smallest output plane worth it: on Inception's 8×8 maps (448 → 384 channels) neither
+    /// tile size measured faster than im2col (F(2×2): 45 against 38 ms for 16 images on one
+    /// thread; F(4×4): the whole network 8% slower), while 35×35 … 147×147 gain.
     static let minimumPlane = 144
 
     /// The floats of transformed input or products a batch of tiles aims for (1 MiB).
     static let targetBatch = 1 << 18
 
+    /// One of the two tile sizes: its transforms and how many products a tile has.
+    struct Transform {
+        /// Output tile side: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3).
+        let tile: Int
+        /// Products per tile: `(tile + 2)²`.
+        var positions: Int { (tile + 2) * (tile + 2) }
+        let weights: (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
+        let inputRow: (UnsafePointer<Float>, Int, Int, Int, Int, Int, Int, UnsafeMutablePointer<Float>, Int, Int,
+                       UnsafeMutablePointer<Float>) -> Void
+        let outputRow: (UnsafePointer<Float>, Int, Int, Int, Int, Int, Int, Int, UnsafePointer<Float>, Int32,
+                        UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+        /// Scratch floats of one worker's input and output transforms for `TX` tiles a row.
+        func scratch(tilesPerRow TX: Int) -> Int { tile == 2 ? 8 * (TX + 1) + 4 * TX : 24 * (TX + 1) + 16 * TX }
+
+        static let f2 = Transform(tile: 2, weights: gk_winograd_weights, inputRow: gk_winograd_input_row,
+                                  outputRow: gk_winograd_output_row)
+        static let f4 = Transform(tile: 4, weights: gk_winograd4_weights, inputRow: gk_winograd4_input_row,
+                                  outputRow: gk_winograd4_output_row)
+    }
+
     /// `y = epilogue(conv(x, w))`, image `n` written at `py + n * imageStride`.
     static func forward(
         _ px: UnsafePointer<Float>, weight pw: UnsafePointer<Float>, _ py: UnsafeMutablePointer<Float>,
-        imageStride: Int, batch: Int, geometry g: ConvolutionGeometry, epilogue: ConvolutionKernels.Epilogue
+        imageStride: Int, batch: Int, geometry g: ConvolutionGeometry, epilogue: ConvolutionKernels.Epilogue,
+        transform f: Transform = .f4
     ) {
         let O = g.outputChannels, C = g.inputChannels, OH = g.outputHeight, OW = g.outputWidth
-        let TY = (OH + 1) / 2, TX = (OW + 1) / 2
-        let u = TensorStorage(uninitializedCount: 16 * O * C)
-        gk_winograd_weights(pw, O, C, u.base)
-        let weights = (0..<16).map { GEMM.PackedA(m: O, k: C, a: u.base + $0 * O * C, lda: C) }
+        let P = f.positions
+        let TY = (OH + f.tile - 1) / f.tile, TX = (OW + f.tile - 1) / f.tile
+        let u = TensorStorage(uninitializedCount: P * O * C)
+        f.weights(pw, O, C, u.base)
+        let weights = (0..<P).map { GEMM.PackedA(m: O, k: C, a: u.base + $0 * O * C, lda: C) }
         let plan = ConvolutionKernels.Plan(batch: batch, geometry: g, imagesPerChunk: 1)
-        let tiles = Swift.max(64, targetBatch / (16 * Swift.max(C, O)))
+        let tiles = Swift.max(64, targetBatch / (P * Swift.max(C, O)))
         let rowsPerBatch = Swift.max(1, Swift.min(tiles / TX, plan.perThread * TY))
         let ld = rowsPerBatch * TX, single = plan.threads == 1
         let bias = epilogue.bias.base, relu: Int32 = epilogue.relu ? 1 : 0
         func work(_ t: Int) {
-            let v = TensorStorage(uninitializedCount: 16 * C * ld), m = TensorStorage(uninitializedCount: 16 * O * ld)
-            let scratch = TensorStorage(uninitializedCount: 8 * (TX + 1) + 4 * TX)
+            let v = TensorStorage(uninitializedCount: P * C * ld), m = TensorStorage(uninitializedCount: P * O * ld)
+            let scratch = TensorStorage(uninitializedCount: f.scratch(tilesPerRow: TX))
             defer { withExtendedLifetime((v, m, scratch, u)) {} }
             // Worker t's images, as Plan.run splits them; its tile rows numbered image by image.
             let first = Swift.min(batch, t * plan.perThread), end = Swift.min(batch, first + plan.perThread)
@@ -52,17 +75,17 @@ enum WinogradConvolution {
             for start in stride(from: 0, to: total, by: rowsPerBatch) {
                 let rows = start..<Swift.min(total, start + rowsPerBatch)
                 for (k, r) in rows.enumerated() {
-                    gk_winograd_input_row(px + (first + r / TY) * g.inputCount, C, g.inputHeight, g.inputWidth,
-                                          g.paddingHeight, r % TY, TX, v.base + k * TX, ld, C * ld, scratch.base)
+                    f.inputRow(px + (first + r / TY) * g.inputCount, C, g.inputHeight, g.inputWidth,
+                               g.paddingHeight, r % TY, TX, v.base + k * TX, ld, C * ld, scratch.base)
                 }
                 let count = rows.count * TX
-                for p in 0..<16 {
+                for p in 0..<P {
                     weights[p].multiply(n: count, b: v.base + p * C * ld, ldb: ld, c: m.base + p * O * ld, ldc: ld,
                                         parallel: single)
                 }
                 for (k, r) in rows.enumerated() {
-                    gk_winograd_output_row(m.base + k * TX, ld, O * ld, O, OH, OW, r % TY, TX, bias, relu,
-                                           py + (first + r / TY) * imageStride, scratch.base)
+                    f.outputRow(m.base + k * TX, ld, O * ld, O, OH, OW, r % TY, TX, bias, relu,
+                                py + (first + r / TY) * imageStride, scratch.base)
                 }
             }
         }

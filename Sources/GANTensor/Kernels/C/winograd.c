@@ -194,3 +194,208 @@ void gk_winograd_output_row(const float *m, long ldm, long posStride, long O, lo
 #endif
     output_row_generic(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
 }
+
+// ---- F(4x4, 3x3): 4x4 output tiles from 6x6 inputs, 36 products, 4x fewer multiply-adds
+// than im2col's (Lavin & Gray 2015, interpolation points 0, +-1, +-2, infinity).
+
+void gk_winograd4_weights(const float *w, long O, long C, float *u) {
+    const long pos = O * C;
+    for (long o = 0; o < O; o++)
+        for (long c = 0; c < C; c++) {
+            const float *g = w + (o * C + c) * 9;
+            float t[6][3];  // G g, G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6;
+                            //           1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+            for (long j = 0; j < 3; j++) {
+                const float a = g[j], b = g[3 + j], d = g[6 + j];
+                t[0][j] = a / 4.0f;
+                t[1][j] = -(a + b + d) / 6.0f;
+                t[2][j] = -(a - b + d) / 6.0f;
+                t[3][j] = a / 24.0f + b / 12.0f + d / 6.0f;
+                t[4][j] = a / 24.0f - b / 12.0f + d / 6.0f;
+                t[5][j] = d;
+            }
+            for (long i = 0; i < 6; i++) {
+                const float a = t[i][0], b = t[i][1], d = t[i][2];
+                float *dst = u + (i * 6) * pos + o * C + c;
+                dst[0] = a / 4.0f;
+                dst[pos] = -(a + b + d) / 6.0f;
+                dst[2 * pos] = -(a - b + d) / 6.0f;
+                dst[3 * pos] = a / 24.0f + b / 12.0f + d / 6.0f;
+                dst[4 * pos] = a / 24.0f - b / 12.0f + d / 6.0f;
+                dst[5 * pos] = d;
+            }
+        }
+}
+
+// B^T d for one column of six: the rows of B^T are
+// [4 0 -5 0 1 0], [0 -4 -4 1 1 0], [0 4 -4 -1 1 0], [0 -2 -1 2 1 0], [0 2 -1 -2 1 0], [0 4 0 -5 0 1].
+#define GK_WINOGRAD4_BT(d0, d1, d2, d3, d4, d5, v0, v1, v2, v3, v4, v5) \
+    do {                                                              \
+        const float s12 = d4 - 4.0f * d2, s34 = d3 - 4.0f * d1;       \
+        const float s56 = d4 - d2, s78 = 2.0f * (d3 - d1);            \
+        v0 = 4.0f * d0 - 5.0f * d2 + d4;                              \
+        v1 = s12 + s34;                                               \
+        v2 = s12 - s34;                                               \
+        v3 = s56 + s78;                                               \
+        v4 = s56 - s78;                                               \
+        v5 = 4.0f * d1 - 5.0f * d3 + d5;                              \
+    } while (0)
+
+// One tile row's input transform (see gk_winograd4_input_row); `scratch` holds 24 * (TX + 1).
+// Each input row is split into its four column phases (column 4k + j - pad in phase j, slot k),
+// so that tile t reads slots t and t + 1 and every loop over tiles runs on contiguous floats.
+static inline __attribute__((always_inline)) void input4_row_body(
+    const float *x, long C, long H, long W, long pad, long ty, long TX, float *v, long ldv,
+    long posStride, float *scratch) {
+    const long K = TX + 1, r0 = 4 * ty - pad;
+    // Slots k_lo <= k < k_hi have all four phases inside the row: a plain de-interleave.
+    const long k_lo = min_l(K, (pad + 3) / 4),
+               k_hi = W - 4 + pad < 0 ? k_lo : max_l(k_lo, min_l(K, (W - 4 + pad) / 4 + 1));
+    for (long c = 0; c < C; c++) {
+        const float *plane = x + c * H * W;
+        for (long i = 0; i < 6; i++) {
+            float *R = scratch + i * 4 * K;  // phase j at R + j * K
+            const long r = r0 + i;
+            if (r < 0 || r >= H) {
+                memset(R, 0, (size_t)(4 * K) * sizeof(float));
+                continue;
+            }
+            const float *row = plane + r * W;
+            for (long k = 0; k < k_lo; k++)
+                for (long j = 0; j < 4; j++) {
+                    const long col = 4 * k + j - pad;
+                    R[j * K + k] = col >= 0 && col < W ? row[col] : 0.0f;
+                }
+            const float *src = row + 4 * k_lo - pad;
+            for (long k = k_lo; k < k_hi; k++) {
+                R[k] = src[4 * (k - k_lo)];
+                R[K + k] = src[4 * (k - k_lo) + 1];
+                R[2 * K + k] = src[4 * (k - k_lo) + 2];
+                R[3 * K + k] = src[4 * (k - k_lo) + 3];
+            }
+            for (long k = k_hi; k < K; k++)
+                for (long j = 0; j < 4; j++) {
+                    const long col = 4 * k + j - pad;
+                    R[j * K + k] = col >= 0 && col < W ? row[col] : 0.0f;
+                }
+        }
+        // B^T down the six rows, for every column.
+        float *R0 = scratch, *R1 = R0 + 4 * K, *R2 = R1 + 4 * K, *R3 = R2 + 4 * K, *R4 = R3 + 4 * K,
+              *R5 = R4 + 4 * K;
+        for (long k = 0; k < 4 * K; k++) {
+            const float d0 = R0[k], d1 = R1[k], d2 = R2[k], d3 = R3[k], d4 = R4[k], d5 = R5[k];
+            GK_WINOGRAD4_BT(d0, d1, d2, d3, d4, d5, R0[k], R1[k], R2[k], R3[k], R4[k], R5[k]);
+        }
+        // B^T along each tile's six columns: phases 0-3 of slot t, then phases 0-1 of slot t + 1.
+        for (long i = 0; i < 6; i++) {
+            const float *P0 = scratch + i * 4 * K, *P1 = P0 + K, *P2 = P1 + K, *P3 = P2 + K;
+            float *p0 = v + (6 * i) * posStride + c * ldv, *p1 = p0 + posStride, *p2 = p1 + posStride,
+                  *p3 = p2 + posStride, *p4 = p3 + posStride, *p5 = p4 + posStride;
+            for (long t = 0; t < TX; t++) {
+                const float d0 = P0[t], d1 = P1[t], d2 = P2[t], d3 = P3[t], d4 = P0[t + 1], d5 = P1[t + 1];
+                GK_WINOGRAD4_BT(d0, d1, d2, d3, d4, d5, p0[t], p1[t], p2[t], p3[t], p4[t], p5[t]);
+            }
+        }
+    }
+}
+
+// A^T m for one column of six: rows [1 1 1 1 1 0], [0 1 -1 2 -2 0], [0 1 1 4 4 0], [0 1 -1 8 -8 1].
+#define GK_WINOGRAD4_AT(m0, m1, m2, m3, m4, m5, r0, r1, r2, r3) \
+    do {                                                      \
+        const float a = m1 + m2, b = m1 - m2;                 \
+        const float c = m3 + m4, d = m3 - m4;                 \
+        r0 = m0 + a + c;                                      \
+        r1 = b + 2.0f * d;                                    \
+        r2 = a + 4.0f * c;                                    \
+        r3 = b + 8.0f * d + m5;                               \
+    } while (0)
+
+// One tile row's output transform, bias and ReLU (see gk_winograd4_output_row); `scratch`
+// holds 16 * TX: output row k, column phase l of tile t at scratch[(4k + l) * TX + t].
+static inline __attribute__((always_inline)) void output4_row_body(
+    const float *m, long ldm, long posStride, long O, long OH, long OW, long ty, long TX,
+    const float *bias, int relu, float *y, float *scratch) {
+    const long plane = OH * OW, oh = 4 * ty;
+    for (long o = 0; o < O; o++) {
+        const float *q = m + o * ldm;
+        const float b = bias[o];
+        for (long t = 0; t < TX; t++) {
+            float s[4][6];
+            for (long j = 0; j < 6; j++) {
+                GK_WINOGRAD4_AT(q[j * posStride + t], q[(6 + j) * posStride + t], q[(12 + j) * posStride + t],
+                                q[(18 + j) * posStride + t], q[(24 + j) * posStride + t],
+                                q[(30 + j) * posStride + t], s[0][j], s[1][j], s[2][j], s[3][j]);
+            }
+            for (long k = 0; k < 4; k++) {
+                float r[4];
+                GK_WINOGRAD4_AT(s[k][0], s[k][1], s[k][2], s[k][3], s[k][4], s[k][5], r[0], r[1], r[2], r[3]);
+                for (long l = 0; l < 4; l++) {
+                    float value = r[l] + b;
+                    if (relu) value = value > 0.0f ? value : 0.0f;
+                    scratch[(4 * k + l) * TX + t] = value;
+                }
+            }
+        }
+        for (long k = 0; k < 4 && oh + k < OH; k++) {
+            float *row = y + o * plane + (oh + k) * OW;
+            const float *Y0 = scratch + 4 * k * TX, *Y1 = Y0 + TX, *Y2 = Y1 + TX, *Y3 = Y2 + TX;
+            const long full = OW / 4;
+            for (long t = 0; t < full; t++) {
+                row[4 * t] = Y0[t];
+                row[4 * t + 1] = Y1[t];
+                row[4 * t + 2] = Y2[t];
+                row[4 * t + 3] = Y3[t];
+            }
+            for (long col = 4 * full; col < OW; col++) row[col] = scratch[(4 * k + (col & 3)) * TX + full];
+        }
+    }
+}
+
+static void input4_row_generic(const float *x, long C, long H, long W, long pad, long ty, long TX,
+                               float *v, long ldv, long posStride, float *scratch) {
+    input4_row_body(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
+}
+
+static void output4_row_generic(const float *m, long ldm, long posStride, long O, long OH, long OW,
+                                long ty, long TX, const float *bias, int relu, float *y,
+                                float *scratch) {
+    output4_row_body(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
+}
+
+#if GK_X86
+GK_TARGET_AVX2 static void input4_row_avx2(const float *x, long C, long H, long W, long pad,
+                                           long ty, long TX, float *v, long ldv, long posStride,
+                                           float *scratch) {
+    input4_row_body(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
+}
+
+GK_TARGET_AVX2 static void output4_row_avx2(const float *m, long ldm, long posStride, long O,
+                                            long OH, long OW, long ty, long TX,
+                                            const float *bias, int relu, float *y,
+                                            float *scratch) {
+    output4_row_body(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
+}
+#endif
+
+void gk_winograd4_input_row(const float *x, long C, long H, long W, long pad, long ty, long TX,
+                            float *v, long ldv, long posStride, float *scratch) {
+#if GK_X86
+    if (gk_isa() >= GK_ISA_AVX2) {
+        input4_row_avx2(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
+        return;
+    }
+#endif
+    input4_row_generic(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
+}
+
+void gk_winograd4_output_row(const float *m, long ldm, long posStride, long O, long OH, long OW,
+                             long ty, long TX, const float *bias, int relu, float *y,
+                             float *scratch) {
+#if GK_X86
+    if (gk_isa() >= GK_ISA_AVX2) {
+        output4_row_avx2(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
+        return;
+    }
+#endif
+    output4_row_generic(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
+}
