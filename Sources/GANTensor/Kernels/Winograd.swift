@@ -28,24 +28,19 @@ enum WinogradConvolution {
     /// The floats of transformed input or products a batch of tiles aims for (1 MiB).
     static let targetBatch = 1 << 18
 
-    /// One of the two tile sizes: its transforms and how many products a tile has.
-    struct Transform {
-        /// Output tile side: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3).
-        let tile: Int
+    /// The two algorithms: F(2×2, 3×3) and F(4×4, 3×3).
+    enum Transform {
+        case f2, f4
+
+        /// Output tile side.
+        var tile: Int { self == .f2 ? 2 : 4 }
         /// Products per tile: `(tile + 2)²`.
         var positions: Int { (tile + 2) * (tile + 2) }
-        let weights: (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
-        let inputRow: (UnsafePointer<Float>, Int, Int, Int, Int, Int, Int, UnsafeMutablePointer<Float>, Int, Int,
-                       UnsafeMutablePointer<Float>) -> Void
-        let outputRow: (UnsafePointer<Float>, Int, Int, Int, Int, Int, Int, Int, UnsafePointer<Float>, Int32,
-                        UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
-        /// Scratch floats of one worker's input and output transforms for `TX` tiles a row.
-        func scratch(tilesPerRow TX: Int) -> Int { tile == 2 ? 8 * (TX + 1) + 4 * TX : 24 * (TX + 1) + 16 * TX }
 
-        static let f2 = Transform(tile: 2, weights: gk_winograd_weights, inputRow: gk_winograd_input_row,
-                                  outputRow: gk_winograd_output_row)
-        static let f4 = Transform(tile: 4, weights: gk_winograd4_weights, inputRow: gk_winograd4_input_row,
-                                  outputRow: gk_winograd4_output_row)
+        /// Scratch floats of one worker's transforms, `TX` tiles a row and `ld` a batch.
+        func scratch(tilesPerRow TX: Int, batch ld: Int) -> Int {
+            self == .f2 ? 8 * (TX + 1) + 4 * TX : 24 * Swift.max(TX + 1, ld)
+        }
     }
 
     /// `y = epilogue(conv(x, w))`, image `n` written at `py + n * imageStride`.
@@ -58,7 +53,10 @@ enum WinogradConvolution {
         let P = f.positions
         let TY = (OH + f.tile - 1) / f.tile, TX = (OW + f.tile - 1) / f.tile
         let u = TensorStorage(uninitializedCount: P * O * C)
-        f.weights(pw, O, C, u.base)
+        switch f {
+        case .f2: gk_winograd_weights(pw, O, C, u.base)
+        case .f4: gk_winograd4_weights(pw, O, C, u.base)
+        }
         let weights = (0..<P).map { GEMM.PackedA(m: O, k: C, a: u.base + $0 * O * C, lda: C) }
         let plan = ConvolutionKernels.Plan(batch: batch, geometry: g, imagesPerChunk: 1)
         let tiles = Swift.max(64, targetBatch / (P * Swift.max(C, O)))
@@ -67,7 +65,7 @@ enum WinogradConvolution {
         let bias = epilogue.bias.base, relu: Int32 = epilogue.relu ? 1 : 0
         func work(_ t: Int) {
             let v = TensorStorage(uninitializedCount: P * C * ld), m = TensorStorage(uninitializedCount: P * O * ld)
-            let scratch = TensorStorage(uninitializedCount: f.scratch(tilesPerRow: TX))
+            let scratch = TensorStorage(uninitializedCount: f.scratch(tilesPerRow: TX, batch: ld))
             defer { withExtendedLifetime((v, m, scratch, u)) {} }
             // Worker t's images, as Plan.run splits them; its tile rows numbered image by image.
             let first = Swift.min(batch, t * plan.perThread), end = Swift.min(batch, first + plan.perThread)
@@ -75,17 +73,33 @@ enum WinogradConvolution {
             for start in stride(from: 0, to: total, by: rowsPerBatch) {
                 let rows = start..<Swift.min(total, start + rowsPerBatch)
                 for (k, r) in rows.enumerated() {
-                    f.inputRow(px + (first + r / TY) * g.inputCount, C, g.inputHeight, g.inputWidth,
-                               g.paddingHeight, r % TY, TX, v.base + k * TX, ld, C * ld, scratch.base)
+                    let image = px + (first + r / TY) * g.inputCount
+                    switch f {
+                    case .f2:
+                        gk_winograd_input_row(image, C, g.inputHeight, g.inputWidth, g.paddingHeight, r % TY, TX,
+                                              v.base + k * TX, ld, C * ld, scratch.base)
+                    case .f4:
+                        gk_winograd4_input_row(image, C, g.inputHeight, g.inputWidth, g.paddingHeight, r % TY, TX,
+                                               v.base + k * TX, ld, C * ld, scratch.base)
+                    }
                 }
                 let count = rows.count * TX
                 for p in 0..<P {
                     weights[p].multiply(n: count, b: v.base + p * C * ld, ldb: ld, c: m.base + p * O * ld, ldc: ld,
                                         parallel: single)
                 }
+                // F(4×4) transforms the whole batch at once (a row has as few as 9 tiles), then
+                // copies row by row; F(2×2) does both a row at a time.
+                if f == .f4 { gk_winograd4_output(m.base, ld, O * ld, O, count, bias, relu, scratch.base) }
                 for (k, r) in rows.enumerated() {
-                    f.outputRow(m.base + k * TX, ld, O * ld, O, OH, OW, r % TY, TX, bias, relu,
-                                py + (first + r / TY) * imageStride, scratch.base)
+                    let image = py + (first + r / TY) * imageStride
+                    switch f {
+                    case .f2:
+                        gk_winograd_output_row(m.base + k * TX, ld, O * ld, O, OH, OW, r % TY, TX, bias, relu, image,
+                                               scratch.base)
+                    case .f4:
+                        gk_winograd4_output_row(m.base + k * TX, ld, O * ld, O, OH, OW, r % TY, TX, image)
+                    }
                 }
             }
         }

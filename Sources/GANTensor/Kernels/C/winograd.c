@@ -310,43 +310,42 @@ static inline __attribute__((always_inline)) void input4_row_body(
         r3 = b + 8.0f * d + m5;                               \
     } while (0)
 
-// One tile row's output transform, bias and ReLU (see gk_winograd4_output_row); `scratch`
-// holds 16 * TX: output row k, column phase l of tile t at scratch[(4k + l) * TX + t].
-static inline __attribute__((always_inline)) void output4_row_body(
-    const float *m, long ldm, long posStride, long O, long OH, long OW, long ty, long TX,
-    const float *bias, int relu, float *y, float *scratch) {
-    const long plane = OH * OW, oh = 4 * ty;
+// The output transform of a batch of tiles, in place (see gk_winograd4_output): A^T down the six
+// rows into `scratch` (row k, column j at S[(6k + j) * count + t]), then along the columns back
+// into positions 0-15 of m (output row k, column l at position 4k + l). Every loop runs over the
+// batch's tiles on contiguous floats, however few tiles a row has.
+static inline __attribute__((always_inline)) void output4_body(
+    float *m, long ldm, long posStride, long O, long count, const float *bias, int relu, float *scratch) {
+    float *restrict S = scratch;
     for (long o = 0; o < O; o++) {
-        const float *q = m + o * ldm;
         const float b = bias[o];
-        for (long t = 0; t < TX; t++) {
-            float s[4][6];
-            for (long j = 0; j < 6; j++) {
-                GK_WINOGRAD4_AT(q[j * posStride + t], q[(6 + j) * posStride + t], q[(12 + j) * posStride + t],
-                                q[(18 + j) * posStride + t], q[(24 + j) * posStride + t],
-                                q[(30 + j) * posStride + t], s[0][j], s[1][j], s[2][j], s[3][j]);
-            }
-            for (long k = 0; k < 4; k++) {
-                float r[4];
-                GK_WINOGRAD4_AT(s[k][0], s[k][1], s[k][2], s[k][3], s[k][4], s[k][5], r[0], r[1], r[2], r[3]);
-                for (long l = 0; l < 4; l++) {
-                    float value = r[l] + b;
-                    if (relu) value = value > 0.0f ? value : 0.0f;
-                    scratch[(4 * k + l) * TX + t] = value;
-                }
+        for (long j = 0; j < 6; j++) {
+            const float *restrict q0 = m + o * ldm + j * posStride, *restrict q1 = q0 + 6 * posStride,
+                                  *restrict q2 = q1 + 6 * posStride, *restrict q3 = q2 + 6 * posStride,
+                                  *restrict q4 = q3 + 6 * posStride, *restrict q5 = q4 + 6 * posStride;
+            float *restrict s0 = S + j * count, *restrict s1 = s0 + 6 * count, *restrict s2 = s1 + 6 * count,
+                            *restrict s3 = s2 + 6 * count;
+            for (long t = 0; t < count; t++) {
+                GK_WINOGRAD4_AT(q0[t], q1[t], q2[t], q3[t], q4[t], q5[t], s0[t], s1[t], s2[t], s3[t]);
             }
         }
-        for (long k = 0; k < 4 && oh + k < OH; k++) {
-            float *row = y + o * plane + (oh + k) * OW;
-            const float *Y0 = scratch + 4 * k * TX, *Y1 = Y0 + TX, *Y2 = Y1 + TX, *Y3 = Y2 + TX;
-            const long full = OW / 4;
-            for (long t = 0; t < full; t++) {
-                row[4 * t] = Y0[t];
-                row[4 * t + 1] = Y1[t];
-                row[4 * t + 2] = Y2[t];
-                row[4 * t + 3] = Y3[t];
+        for (long k = 0; k < 4; k++) {
+            const float *restrict m0 = S + 6 * k * count, *restrict m1 = m0 + count, *restrict m2 = m1 + count,
+                                  *restrict m3 = m2 + count, *restrict m4 = m3 + count, *restrict m5 = m4 + count;
+            float *restrict y0 = m + o * ldm + (4 * k) * posStride, *restrict y1 = y0 + posStride,
+                            *restrict y2 = y1 + posStride, *restrict y3 = y2 + posStride;
+            for (long t = 0; t < count; t++) {
+                float r0, r1, r2, r3;
+                GK_WINOGRAD4_AT(m0[t], m1[t], m2[t], m3[t], m4[t], m5[t], r0, r1, r2, r3);
+                r0 += b, r1 += b, r2 += b, r3 += b;
+                if (relu) {
+                    r0 = r0 > 0.0f ? r0 : 0.0f;
+                    r1 = r1 > 0.0f ? r1 : 0.0f;
+                    r2 = r2 > 0.0f ? r2 : 0.0f;
+                    r3 = r3 > 0.0f ? r3 : 0.0f;
+                }
+                y0[t] = r0, y1[t] = r1, y2[t] = r2, y3[t] = r3;
             }
-            for (long col = 4 * full; col < OW; col++) row[col] = scratch[(4 * k + (col & 3)) * TX + full];
         }
     }
 }
@@ -356,10 +355,9 @@ static void input4_row_generic(const float *x, long C, long H, long W, long pad,
     input4_row_body(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
 }
 
-static void output4_row_generic(const float *m, long ldm, long posStride, long O, long OH, long OW,
-                                long ty, long TX, const float *bias, int relu, float *y,
-                                float *scratch) {
-    output4_row_body(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
+static void output4_generic(float *m, long ldm, long posStride, long O, long count, const float *bias,
+                            int relu, float *scratch) {
+    output4_body(m, ldm, posStride, O, count, bias, relu, scratch);
 }
 
 #if GK_X86
@@ -369,11 +367,9 @@ GK_TARGET_AVX2 static void input4_row_avx2(const float *x, long C, long H, long 
     input4_row_body(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
 }
 
-GK_TARGET_AVX2 static void output4_row_avx2(const float *m, long ldm, long posStride, long O,
-                                            long OH, long OW, long ty, long TX,
-                                            const float *bias, int relu, float *y,
-                                            float *scratch) {
-    output4_row_body(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
+GK_TARGET_AVX2 static void output4_avx2(float *m, long ldm, long posStride, long O, long count,
+                                        const float *bias, int relu, float *scratch) {
+    output4_body(m, ldm, posStride, O, count, bias, relu, scratch);
 }
 #endif
 
@@ -388,14 +384,31 @@ void gk_winograd4_input_row(const float *x, long C, long H, long W, long pad, lo
     input4_row_generic(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
 }
 
-void gk_winograd4_output_row(const float *m, long ldm, long posStride, long O, long OH, long OW,
-                             long ty, long TX, const float *bias, int relu, float *y,
-                             float *scratch) {
+void gk_winograd4_output(float *m, long ldm, long posStride, long O, long count, const float *bias, int relu,
+                         float *scratch) {
 #if GK_X86
     if (gk_isa() >= GK_ISA_AVX2) {
-        output4_row_avx2(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
+        output4_avx2(m, ldm, posStride, O, count, bias, relu, scratch);
         return;
     }
 #endif
-    output4_row_generic(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
+    output4_generic(m, ldm, posStride, O, count, bias, relu, scratch);
+}
+
+void gk_winograd4_output_row(const float *m, long ldm, long posStride, long O, long OH, long OW, long ty,
+                             long TX, float *y) {
+    const long plane = OH * OW, oh = 4 * ty, full = OW / 4;
+    for (long o = 0; o < O; o++)
+        for (long k = 0; k < 4 && oh + k < OH; k++) {
+            float *row = y + o * plane + (oh + k) * OW;
+            const float *Y0 = m + o * ldm + (4 * k) * posStride, *Y1 = Y0 + posStride, *Y2 = Y1 + posStride,
+                        *Y3 = Y2 + posStride;
+            for (long t = 0; t < full; t++) {
+                row[4 * t] = Y0[t];
+                row[4 * t + 1] = Y1[t];
+                row[4 * t + 2] = Y2[t];
+                row[4 * t + 3] = Y3[t];
+            }
+            for (long col = 4 * full; col < OW; col++) row[col] = Y0[(col & 3) * posStride + full];
+        }
 }

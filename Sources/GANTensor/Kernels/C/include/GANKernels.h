@@ -64,16 +64,23 @@ void gk_winograd_output_row(const float *m, long ldm, long posStride, long O, lo
                             long ty, long TX, const float *bias, int relu, float *y,
                             float *scratch);
 
-/// Winograd F(4x4, 3x3), the same contracts with 6x6 input tiles and 36 positions:
-/// u[36][O][C] = G g G^T (G 6x3, points 0, +-1, +-2); input tile row `ty` reads input rows
-/// 4ty - pad ... 4ty - pad + 5, its scratch 24 * (TX + 1) floats; the output transform writes
-/// output rows 4ty ... 4ty + 3 (when < OH), its scratch 16 * TX floats.
+/// Winograd F(4x4, 3x3): the weight and input transforms have the contracts above with 6x6
+/// input tiles and 36 positions: u[36][O][C] = G g G^T (G 6x3, points 0, +-1, +-2); input tile
+/// row `ty` reads input rows 4ty - pad ... 4ty - pad + 5, its scratch 24 * (TX + 1) floats.
 void gk_winograd4_weights(const float *w, long O, long C, float *u);
 void gk_winograd4_input_row(const float *x, long C, long H, long W, long pad, long ty, long TX,
                             float *v, long ldv, long posStride, float *scratch);
-void gk_winograd4_output_row(const float *m, long ldm, long posStride, long O, long OH, long OW,
-                             long ty, long TX, const float *bias, int relu, float *y,
-                             float *scratch);
+
+/// Winograd F(4x4, 3x3) output transform of `count` tiles at once, in place: from the 36 products
+/// m[p * posStride + o * ldm + t], writes A^T m A + bias[o] (rectified when `relu`) to positions
+/// 0-15 (output row k, column l of the tile at position 4k + l). `scratch` holds 24 * count floats.
+void gk_winograd4_output(float *m, long ldm, long posStride, long O, long count, const float *bias, int relu,
+                         float *scratch);
+
+/// Copies tile row `ty`'s outputs (positions 0-15 of m after gk_winograd4_output, tile tx at
+/// m[p * posStride + o * ldm + tx]) to output rows 4ty ... 4ty + 3 (when < OH) of y[O][OH][OW].
+void gk_winograd4_output_row(const float *m, long ldm, long posStride, long O, long OH, long OW, long ty,
+                             long TX, float *y);
 
 /// Same contract as gk_sgemm but always the portable scalar loop (reference for tests).
 void gk_sgemm_reference(int transA, int transB, long M, long N, long K, float alpha,
