@@ -71,8 +71,19 @@ public final class Linear: Module, WeightedLayer {
 
     /// `[…, in]` → `[…, out]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        callAsFunction(input, weight: weight.value)
+        let w = weight.value
+        guard !Tensor.recordsGraph(for: [input, w] + (bias.map { [$0.value] } ?? [])) else {
+            return callAsFunction(input, weight: w)
+        }
+        // Inference: the weight packed once while it stays the same storage (the same bits).
+        let packed = packedWeight.flatMap { $0.source === w.storage ? $0 : nil } ?? PackedWeight(w)
+        packedWeight = packed
+        let y = packed.product(input)
+        return bias.map { y + $0.value } ?? y
     }
+
+    /// The weight packed for inference products, while the weight keeps its storage.
+    private var packedWeight: PackedWeight?
 
     /// The forward pass with `weight` (`[out, in]`) in place of the layer's.
     public func callAsFunction(_ input: Tensor, weight: Tensor) -> Tensor {

@@ -83,3 +83,36 @@ extension Tensor {
         return reshaped([shape[0], 1]) * other.reshaped([1, other.shape[0]])
     }
 }
+
+/// A `[out, in]` weight packed once for many inference products `x · Wᵀ` (a Linear layer's
+/// weight while it samples): the same bits as `Tensor.batchedMatmul` with `transposeB`, without
+/// packing the weight again on every call (13% of an MLP generator's inference).
+public final class PackedWeight: @unchecked Sendable {
+    /// The weight's storage when it was packed; a weight with another storage needs a new one.
+    public let source: TensorStorage
+    private let outputs: Int, inputs: Int
+    private let packed: GEMM.PackedB
+
+    /// Packs `weight` (`[out, in]`).
+    public init(_ weight: Tensor) {
+        precondition(weight.rank == 2, "PackedWeight: expected a [out, in] weight, got \(weight.shape)")
+        source = weight.storage
+        (outputs, inputs) = (weight.shape[0], weight.shape[1])
+        packed = GEMM.PackedB(n: outputs, k: inputs, b: source.base, ldb: inputs, transposed: true)
+    }
+
+    /// `x · Wᵀ` over the last axis (`[…, in]` → `[…, out]`), recording no graph.
+    public func product(_ x: Tensor) -> Tensor {
+        precondition(x.rank >= 1 && x.shape[x.rank - 1] == inputs,
+                     "PackedWeight: input \(x.shape) does not end in \(inputs) features")
+        let rows = x.count / Swift.max(inputs, 1)
+        let out = TensorStorage(uninitializedCount: rows * outputs)
+        if inputs == 0 {
+            out.base.initialize(repeating: 0, count: out.count)
+        } else {
+            packed.multiply(m: rows, a: x.storage.base, lda: inputs, c: out.base, ldc: outputs)
+        }
+        withExtendedLifetime((x, source)) {}
+        return Tensor(shape: Array(x.shape.dropLast()) + [outputs], storage: out)
+    }
+}

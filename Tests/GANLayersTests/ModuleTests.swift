@@ -60,6 +60,27 @@ struct ModuleTests {
         #expect(named.stateDict().keys == ["conv.weight", "conv.bias"])
     }
 
+    /// Without a graph, Linear multiplies by its weight packed once: the bits of the graph path,
+    /// and a new weight (an optimiser step, a loaded checkpoint) is packed again, not the old one
+    /// reused.
+    @Test func linearInferenceFollowsItsWeight() {
+        var rng = RandomGenerator(seed: 3)
+        let layer = Linear(inputFeatures: 300, outputFeatures: 70, using: &rng)
+        let x = Tensor.randomNormal([64, 300], using: &rng)
+        for _ in 0..<2 {
+            let recorded = layer(x.requiringGradient())
+            #expect(recorded.requiresGradient)
+            let fast = withoutGradients { layer(x) }
+            #expect(fast.scalars.map(\.bitPattern) == recorded.scalars.map(\.bitPattern))
+            layer.weight.value = layer.weight.value * 0.5 + 0.25
+        }
+        let before = withoutGradients { layer(x) }
+        layer.weight.value = Tensor.randomNormal([70, 300], using: &rng)
+        let after = withoutGradients { layer(x) }
+        #expect(after.scalars != before.scalars)
+        #expect(after.scalars.map(\.bitPattern) == layer(x.requiringGradient()).scalars.map(\.bitPattern))
+    }
+
     @Test func sharedParametersAppearOnceInParameters() {
         var rng = RandomGenerator(seed: 2)
         let shared = Linear(inputFeatures: 2, outputFeatures: 2, using: &rng)

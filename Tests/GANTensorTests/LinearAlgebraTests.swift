@@ -103,6 +103,38 @@ struct LinearAlgebraTests {
         }
     }
 
+    /// A right operand packed once (`GEMM.PackedB`, transposed as a Linear weight or not) gives
+    /// the bits of `GEMM.multiply` packing it per call: column counts off the 16/32-wide panels,
+    /// K over one cache block, M on both sides of the row/column thread split (96 rows), and
+    /// column splits that start inside the packed matrix.
+    @Test(arguments: [(1, 1, 1), (7, 13, 5), (64, 784, 1024), (64, 250, 300), (100, 70, 600), (200, 131, 257)])
+    func packedRightOperandGivesTheBitsOfPackingPerCall(_ m: Int, _ n: Int, _ k: Int) {
+        var rng = RandomGenerator(seed: UInt64(m * 5 + n * 3 + k))
+        let lda = k + 3, ldc = n + 2
+        let a = Tensor.randomNormal([m * lda], using: &rng)
+        for transposed in [false, true] {
+            let ldb = transposed ? k + 1 : n + 1
+            let b = Tensor.randomNormal([(transposed ? n : k) * ldb], using: &rng)
+            let packed = GEMM.PackedB(n: n, k: k, b: b.storage.base, ldb: ldb, transposed: transposed)
+            #expect((packed.packed != nil) == (GEMM.backend == .builtin))
+            let got = TensorStorage(repeating: .nan, count: m * ldc), want = TensorStorage(repeating: .nan, count: m * ldc)
+            packed.multiply(m: m, a: a.storage.base, lda: lda, c: got.base, ldc: ldc)
+            GEMM.multiply(transposeB: transposed, m: m, n: n, k: k, a: a.storage.base, lda: lda, b: b.storage.base,
+                          ldb: ldb, c: want.base, ldc: ldc)
+            #expect(got.buffer.map(\.bitPattern) == want.buffer.map(\.bitPattern), "\(m)x\(n)x\(k) transposed \(transposed)")
+        }
+    }
+
+    /// `PackedWeight` (a Linear layer's inference product) gives `batchedMatmul`'s bits.
+    @Test func packedWeightProductGivesMatmulBits() {
+        var rng = RandomGenerator(seed: 11)
+        let x = Tensor.randomNormal([2, 32, 300], using: &rng), w = Tensor.randomNormal([129, 300], using: &rng)
+        let y = PackedWeight(w).product(x)
+        let want = Tensor.batchedMatmul(x.reshaped([1, 64, 300]), w.reshaped([1, 129, 300]), transposeB: true)
+        #expect(y.shape == [2, 32, 129])
+        #expect(y.scalars.map(\.bitPattern) == want.scalars.map(\.bitPattern))
+    }
+
     @Test func betaZeroIgnoresGarbageInC() {
         let a = Tensor.ones([4, 4]), b = Tensor.ones([4, 4])
         let c = TensorStorage(repeating: .nan, count: 16)

@@ -194,3 +194,66 @@ extension GEMM {
         }
     }
 }
+
+extension GEMM {
+    /// A right operand `op(B) [k, n]` packed once for many products `A · op(B)` (a Linear
+    /// layer's weight in inference), the same bits as `multiply`. With a BLAS backend nothing is
+    /// packed and each product is a plain `multiply` of `B`, which must then stay alive as long as
+    /// this value.
+    struct PackedB {
+        let n: Int, k: Int
+        /// `B` itself, for the BLAS backend.
+        let b: UnsafePointer<Float>, ldb: Int, transposed: Bool
+        /// The packed panels and the ISA they were packed for (nil with BLAS).
+        let packed: (storage: TensorStorage, isa: Int32)?
+
+        init(n: Int, k: Int, b: UnsafePointer<Float>, ldb: Int, transposed: Bool) {
+            self.n = n
+            self.k = k
+            self.b = b
+            self.ldb = ldb
+            self.transposed = transposed
+            if case .builtin = GEMM.backend, n > 0, k > 0 {
+                let storage = TensorStorage(uninitializedCount: gk_sgemm_packed_b_count(n, k))
+                packed = (storage, gk_sgemm_pack_b(transposed ? 1 : 0, n, k, b, ldb, storage.base))
+            } else {
+                packed = nil
+            }
+        }
+
+        /// `C[m, n] = A[m, k] · op(B)`, split across threads as `multiply` splits it.
+        func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+            guard let packed else {
+                GEMM.multiply(transposeB: transposed, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+                return
+            }
+            if m == 0 || n == 0 { return }
+            func run(_ rows: Range<Int>, _ cols: Range<Int>) {
+                gk_sgemm_packed_b(packed.isa, 0, rows.count, cols.count, k, a + rows.lowerBound * lda, lda,
+                                  packed.storage.base, n, cols.lowerBound, 0, c + rows.lowerBound * ldc + cols.lowerBound, ldc)
+            }
+            let threads = Parallel.threadCount
+            if threads == 1 || 2 * m * n * Swift.max(k, 1) < 1 << 21 {
+                run(0..<m, 0..<n)
+                return
+            }
+            let rowTiles = (m + 11) / 12
+            if m >= 48 * threads || n < 64 {
+                Parallel.forEachChunk(threads, costPerItem: Parallel.minimumParallelWork) { chunk in
+                    for t in chunk {
+                        let lo = Swift.min(m, rowTiles * t / threads * 12), hi = Swift.min(m, rowTiles * (t + 1) / threads * 12)
+                        if lo < hi { run(lo..<hi, 0..<n) }
+                    }
+                }
+            } else {
+                let tiles = (n + 31) / 32
+                Parallel.forEachChunk(threads, costPerItem: Parallel.minimumParallelWork) { chunk in
+                    for t in chunk {
+                        let lo = Swift.min(n, tiles * t / threads * 32), hi = Swift.min(n, tiles * (t + 1) / threads * 32)
+                        if lo < hi { run(0..<m, lo..<hi) }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -128,19 +128,27 @@ static inline long packed_a_offset(const gk_gemm_arch *g, long ic, long mc, long
     return ic * K + gk_round_up(mc, g->mr) * pc;
 }
 
+// Where block (pc, jc) of a pre-packed B starts: K blocks one after another, each holding the
+// panels of all `ldpb` columns (round_up(N, NR)) for its kc steps; `jc` a multiple of NR.
+static inline long packed_b_offset(long pc, long jc, long kc, long ldpb) { return pc * ldpb + jc * kc; }
+
 // `packedA`: A already packed by gk_sgemm_pack_a for this arch (transA ignored), or NULL.
+// `packedB`: B already packed by gk_sgemm_pack_b (transB ignored; `ldpb` its padded width, this
+// product's columns starting at its column `col0`), or NULL.
 static void gemm_blocked(const gk_gemm_arch *g, int transA, int transB, long M, long N, long K,
                          float alpha, const float *A, long lda, const float *packedA,
-                         const float *B, long ldb, float beta, float *C, long ldc) {
+                         const float *B, long ldb, const float *packedB, long ldpb, long col0,
+                         float beta, float *C, long ldc) {
     const long MR = g->mr, NR = g->nr;
     const long mcb = balanced_block(M, g->mc, MR);
     const long kcb = balanced_block(K, g->kc, 1);
     const long ncb = balanced_block(N, g->nc, NR);
     const long a_size = packedA ? 0 : gk_round_up(mcb * kcb, 16);  // keeps pb 64-byte aligned
-    float *pa = gk_alloc((size_t)(a_size + ncb * kcb) * sizeof(float));
+    const long b_size = packedB ? 0 : ncb * kcb;
+    float *pa = gk_alloc((size_t)(a_size + b_size) * sizeof(float));
     if (!pa) {  // out of memory: still give the right answer
-        if (packedA) {  // no A to fall back on; a few hundred KiB could not be had
-            fputs("gk_sgemm_packed_a: out of memory\n", stderr);
+        if (packedA || packedB) {  // no A or B to fall back on; a few hundred KiB could not be had
+            fputs("gk_sgemm_packed_a/b: out of memory\n", stderr);
             abort();
         }
         gk_sgemm_reference(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -165,7 +173,10 @@ static void gemm_blocked(const gk_gemm_arch *g, int transA, int transB, long M, 
 
             for (long jc = 0; jc < N; jc += ncb) {
                 const long nc = min_l(ncb, N - jc);
-                if (transB)
+                const float *b_block = pb;
+                if (packedB)
+                    b_block = packedB + packed_b_offset(pc, col0 + jc, kc, ldpb);
+                else if (transB)
                     g->pack_transpose(B + jc * ldb + pc, ldb, nc, kc, NR, g->nr_step, pb);
                 else
                     g->pack_copy(B + pc * ldb + jc, ldb, nc, kc, NR, g->nr_step, pb);
@@ -174,7 +185,7 @@ static void gemm_blocked(const gk_gemm_arch *g, int transA, int transB, long M, 
                     const long mr = min_l(MR, mc - ir);
                     float *c = C + (ic + ir) * ldc + jc;
                     for (long jr = 0; jr < nc; jr += NR)
-                        g->ukr(kc, a_block + ir * kc, pb + jr * kc, c + jr, ldc, mr,
+                        g->ukr(kc, a_block + ir * kc, b_block + jr * kc, c + jr, ldc, mr,
                                min_l(NR, nc - jr), alpha, beta_k);
                 }
             }
@@ -191,7 +202,7 @@ void gk_sgemm(int transA, int transB, long M, long N, long K, float alpha,
         scale_c(M, N, beta, C, ldc);
         return;
     }
-    gemm_blocked(select_arch(), transA, transB, M, N, K, alpha, A, lda, NULL, B, ldb, beta, C, ldc);
+    gemm_blocked(select_arch(), transA, transB, M, N, K, alpha, A, lda, NULL, B, ldb, NULL, 0, 0, beta, C, ldc);
 }
 
 // MARK: - Pre-packed A
@@ -222,7 +233,42 @@ void gk_sgemm_packed_a(int isa, long M, long N, long K, const float *packed, con
         scale_c(M, N, beta, C, ldc);
         return;
     }
-    gemm_blocked(arch_for(isa), 0, 0, M, N, K, 1.0f, NULL, 0, packed, B, ldb, beta, C, ldc);
+    gemm_blocked(arch_for(isa), 0, 0, M, N, K, 1.0f, NULL, 0, packed, B, ldb, NULL, 0, 0, beta, C, ldc);
+}
+
+// MARK: - Pre-packed B
+
+long gk_sgemm_packed_b_count(long N, long K) {
+    // Every arch's NR divides 32, so this bounds round_up(N, NR) * K.
+    return N <= 0 || K <= 0 ? 1 : gk_round_up(N, 32) * K;
+}
+
+int gk_sgemm_pack_b(int transB, long N, long K, const float *B, long ldb, float *packed) {
+    const int isa = gk_isa();
+    const gk_gemm_arch *g = arch_for(isa);
+    if (N <= 0 || K <= 0) return isa;
+    const long kcb = balanced_block(K, g->kc, 1), ldpb = gk_round_up(N, g->nr);
+    for (long pc = 0; pc < K; pc += kcb) {
+        const long kc = min_l(kcb, K - pc);
+        float *dst = packed + packed_b_offset(pc, 0, kc, ldpb);
+        if (transB)
+            g->pack_transpose(B + pc, ldb, N, kc, g->nr, g->nr_step, dst);
+        else
+            g->pack_copy(B + pc * ldb, ldb, N, kc, g->nr, g->nr_step, dst);
+    }
+    return isa;
+}
+
+void gk_sgemm_packed_b(int isa, int transA, long M, long N, long K, const float *A, long lda,
+                       const float *packed, long totalN, long col0, float beta, float *C, long ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) {
+        scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    const gk_gemm_arch *g = arch_for(isa);
+    gemm_blocked(g, transA, 0, M, N, K, 1.0f, A, lda, NULL, NULL, 0, packed, gk_round_up(totalN, g->nr), col0,
+                 beta, C, ldc);
 }
 
 void gk_gemm_pack(int transpose, const float *src, long ld, long n, long kc, long P, long step, float *dst) {

@@ -46,6 +46,20 @@ int gk_sgemm_pack_a(long M, long K, const float *A, long lda, float *packed);
 void gk_sgemm_packed_a(int isa, long M, long N, long K, const float *packed, const float *B,
                        long ldb, float beta, float *C, long ldc);
 
+/// Floats a packed B [K, N] takes (gk_sgemm_pack_b), on every ISA.
+long gk_sgemm_packed_b_count(long N, long K);
+
+/// Packs op(B) [K, N] (B stored [K, N], or [N, K] when transB) into `packed`
+/// (gk_sgemm_packed_b_count floats, 64-byte aligned) as gk_sgemm packs it, for the ISA in
+/// effect, which it returns: a Linear layer's weight packed once for many inference products.
+int gk_sgemm_pack_b(int transB, long N, long K, const float *B, long ldb, float *packed);
+
+/// C[M, N] = op(A) · (columns col0 ..< col0 + N of the packed op(B) [K, totalN]) + beta C, the
+/// same bits as gk_sgemm on those columns. `col0` a multiple of 32. Reentrant; to use several
+/// threads, call it on disjoint row blocks (multiples of 12 rows) or column blocks.
+void gk_sgemm_packed_b(int isa, int transA, long M, long N, long K, const float *A, long lda,
+                       const float *packed, long totalN, long col0, float beta, float *C, long ldc);
+
 /// Winograd F(2x2, 3x3) weight transform: w[O][C][3][3] -> u[16][O][C], u[4i+j] = (G g G^T)[i][j]
 /// with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
 void gk_winograd_weights(const float *w, long O, long C, float *u);
