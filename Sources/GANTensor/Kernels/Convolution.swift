@@ -63,9 +63,12 @@ struct ConvolutionGeometry: Equatable, Sendable {
 /// A worker's im2col buffer is zeroed once: padding taps sit at the same places in every
 /// chunk, so im2col then writes only the taps inside the image.
 enum ConvolutionKernels {
-    /// The GEMM width a chunk aims for (measured on the dcgan layers at batch 64, in CPU
-    /// time: 256 columns with a 2 MiB buffer beat 128 columns and 512–1024 with 4–8 MiB).
-    static let targetColumns = 256
+    /// The GEMM width a chunk aims for, measured on the dcgan layers at batch 64 with the
+    /// worker pool: 512 columns (capped by the 2 MiB buffer) took dcgan28's step from 94–95 to
+    /// 86–91 ms and dcgan64's from 1056–1104 to 1040–1084 against 256; 128, 768 and 1024
+    /// (with a 4 MiB buffer) were no better. It sets how many images one weight-gradient GEMM
+    /// sums, so changing it changes the gradients' rounding.
+    static let targetColumns = 512
     /// The largest im2col buffer per thread, in floats (2 MiB, one core's L2 cache).
     static let maximumColumnBuffer = 1 << 19
 
