@@ -116,14 +116,18 @@ public enum GEMM {
                          aBlock, lda, bBlock, ldb, beta, cBlock, ldc)
             }
         }
+        split(m: m, n: n, k: k, parallel: parallel, run)
+    }
+
+    /// Runs `run(rows, columns)` on blocks of `C [m, n]` across threads: by rows in multiples of
+    /// the 12-row micro-tile when each thread gets enough rows, otherwise by columns in multiples
+    /// of the 32-column tile; one block on the calling thread for small products.
+    static func split(m: Int, n: Int, k: Int, parallel: Bool, _ run: (Range<Int>, Range<Int>) -> Void) {
         let threads = Parallel.threadCount
-        let flops = 2 * m * n * max(k, 1)
-        if !parallel || threads == 1 || flops < 1 << 21 {
+        if !parallel || threads == 1 || 2 * m * n * max(k, 1) < 1 << 21 {
             run(0..<m, 0..<n)
             return
         }
-        // Split C by rows in multiples of the 12-row micro-tile when each thread gets enough
-        // rows; otherwise by columns in multiples of the 32-column tile.
         let rowTiles = (m + 11) / 12
         if m >= 48 * threads || n < 64 {
             Parallel.forEachChunk(threads, costPerItem: Parallel.minimumParallelWork) { chunk in
@@ -232,28 +236,7 @@ extension GEMM {
                 gk_sgemm_packed_b(packed.isa, 0, rows.count, cols.count, k, a + rows.lowerBound * lda, lda,
                                   packed.storage.base, n, cols.lowerBound, 0, c + rows.lowerBound * ldc + cols.lowerBound, ldc)
             }
-            let threads = Parallel.threadCount
-            if threads == 1 || 2 * m * n * Swift.max(k, 1) < 1 << 21 {
-                run(0..<m, 0..<n)
-                return
-            }
-            let rowTiles = (m + 11) / 12
-            if m >= 48 * threads || n < 64 {
-                Parallel.forEachChunk(threads, costPerItem: Parallel.minimumParallelWork) { chunk in
-                    for t in chunk {
-                        let lo = Swift.min(m, rowTiles * t / threads * 12), hi = Swift.min(m, rowTiles * (t + 1) / threads * 12)
-                        if lo < hi { run(lo..<hi, 0..<n) }
-                    }
-                }
-            } else {
-                let tiles = (n + 31) / 32
-                Parallel.forEachChunk(threads, costPerItem: Parallel.minimumParallelWork) { chunk in
-                    for t in chunk {
-                        let lo = Swift.min(n, tiles * t / threads * 32), hi = Swift.min(n, tiles * (t + 1) / threads * 32)
-                        if lo < hi { run(0..<m, lo..<hi) }
-                    }
-                }
-            }
+            GEMM.split(m: m, n: n, k: k, parallel: true, run)
         }
     }
 }

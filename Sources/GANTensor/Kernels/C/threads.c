@@ -42,7 +42,7 @@ static atomic_long job_done;
 // Workers wait for `epoch` to change: spinning first, then on a futex (or condition).
 static atomic_int epoch;
 static atomic_int sleepers;
-static atomic_long spin_ns = 200000;
+static const long spin_ns = 200000;
 
 static pthread_mutex_t submit = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t started = PTHREAD_ONCE_INIT;
@@ -103,7 +103,7 @@ static void *worker_main(void *unused) {
     inside_job = 1;
     int seen = atomic_load(&epoch);
     for (;;) {
-        const long deadline = now_ns() + atomic_load_explicit(&spin_ns, memory_order_relaxed);
+        const long deadline = now_ns() + spin_ns;
         int current = atomic_load_explicit(&epoch, memory_order_acquire);
         for (int polls = 0; current == seen; polls++) {
             GK_PAUSE();
@@ -131,10 +131,6 @@ static void start_workers(void) {
     }
     pthread_attr_destroy(&attr);
     worker_count = started_count;
-}
-
-void gk_parallel_set_spin(long nanoseconds) {
-    atomic_store(&spin_ns, nanoseconds < 0 ? 0 : nanoseconds);
 }
 
 void gk_parallel_run(long threads, long chunks, gk_chunk_fn fn, void *ctx) {

@@ -199,12 +199,8 @@ typedef void (*gk_chunk_fn)(void *ctx, long chunk);
 /// Runs fn(ctx, c) for every c in 0..<chunks on the calling thread and up to threads - 1
 /// pooled workers (started at the first call, `threads` fixed then), returning when all are
 /// done. A call from inside a chunk, or while another thread's call runs, runs its chunks
-/// on the calling thread. Workers spin for a while after a job (see gk_parallel_set_spin),
-/// then sleep.
+/// on the calling thread. Workers spin for 200 µs after a job, then sleep.
 void gk_parallel_run(long threads, long chunks, gk_chunk_fn fn, void *ctx);
-
-/// How long an idle worker spins before it sleeps (default 200 µs; 0: sleep at once).
-void gk_parallel_set_spin(long nanoseconds);
 
 #ifdef __cplusplus
 }
