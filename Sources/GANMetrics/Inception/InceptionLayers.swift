@@ -19,7 +19,7 @@ final class InceptionConv2d: Module {
     /// The batch normalisation epsilon of the TensorFlow graph.
     static let epsilon: Float = 0.001
 
-    /// How the 3×3 stride-1 convolutions run without a graph: Winograd F(2×2, 3×3), within the
+    /// How the 3×3 stride-1 convolutions run without a graph: Winograd F(4×4, 3×3), within the
     /// parity tolerance of the converted network; `GAN_INCEPTION_WINOGRAD=0` keeps im2col.
     static let algorithm: Tensor.ConvolutionAlgorithm = {
         ProcessInfo.processInfo.environment["GAN_INCEPTION_WINOGRAD"] == "0" ? .im2col : .winograd
