@@ -22,7 +22,7 @@ enum WinogradConvolution {
 
     /// The smallest output plane worth it: on Inception's 8×8 maps (448 → 384 channels) neither
     /// tile size measured faster than im2col (F(2×2): 45 against 38 ms for 16 images on one
-    /// thread; F(4×4): the whole network 8% slower), while 35×35 … 147×147 gain.
+    /// thread; F(4×4): the whole network 9–13% slower), while 35×35 … 147×147 gain.
     static let minimumPlane = 144
 
     /// The floats of transformed input or products a batch of tiles aims for (1 MiB).
