@@ -78,7 +78,7 @@ public final class Linear: Module, WeightedLayer {
         // Inference: the weight packed once while it stays the same storage (the same bits).
         let packed = packedWeight.flatMap { $0.source === w.storage ? $0 : nil } ?? PackedWeight(w)
         packedWeight = packed
-        let y = packed.product(input)
+        let y = packed.product(input, op: "Linear")
         return bias.map { y + $0.value } ?? y
     }
 

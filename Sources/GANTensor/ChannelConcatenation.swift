@@ -70,10 +70,7 @@ public final class ChannelConcatenation {
                      "ChannelConcatenation.append: expected [\(shape[0]), C, \(shape[2]), \(shape[3])], got \(x.shape)")
         let channels = x.shape[1], count = channels * plane
         let target = reserve(channels, height: x.shape[2], width: x.shape[3], "append")
-        let source = x.storage.base, stride = shape[1] * plane
-        for n in 0..<shape[0] {
-            (target + n * stride).update(from: source + n * count, count: count)
-        }
+        IndexingKernels.copyBlocks(x.storage.base, block: count, outer: shape[0], to: target, stride: shape[1] * plane)
     }
 
     /// The concatenation; every channel must have been written.

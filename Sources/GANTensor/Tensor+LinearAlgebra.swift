@@ -101,10 +101,11 @@ public final class PackedWeight: @unchecked Sendable {
         packed = GEMM.PackedB(n: outputs, k: inputs, b: source.base, ldb: inputs, transposed: true)
     }
 
-    /// `x · Wᵀ` over the last axis (`[…, in]` → `[…, out]`), recording no graph.
-    public func product(_ x: Tensor) -> Tensor {
+    /// `x · Wᵀ` over the last axis (`[…, in]` → `[…, out]`), recording no graph; `op` names the
+    /// caller in the message for a misshapen input.
+    public func product(_ x: Tensor, op: String = "PackedWeight") -> Tensor {
         precondition(x.rank >= 1 && x.shape[x.rank - 1] == inputs,
-                     "PackedWeight: input \(x.shape) does not end in \(inputs) features")
+                     "\(op): input \(x.shape) does not end in \(inputs) features (weight [\(outputs), \(inputs)])")
         let rows = x.count / Swift.max(inputs, 1)
         let out = TensorStorage(uninitializedCount: rows * outputs)
         if inputs == 0 {

@@ -39,7 +39,7 @@ final class InceptionA: Module {
     override func structuralCopy() -> Module { InceptionA(inputChannels: inputChannels, poolFeatures: poolFeatures) }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        concatenated(x, channels: 224 + poolFeatures, conv, [tower, tower1, tower2])
+        concatenated(x, channels: 224 + poolFeatures, [conv, tower, tower1, tower2])
     }
 }
 
@@ -62,13 +62,7 @@ final class InceptionB: Module {
     override func structuralCopy() -> Module { InceptionB() }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        guard let y = inferenceConcatenation(of: x, channels: 768, stride: 2) else {
-            return Tensor.concatenate([conv(x), tower(x), pool(x)], axis: 1)
-        }
-        conv(x, into: y)
-        tower(x, into: y)
-        y.append(pool(x))
-        return y.tensor()
+        concatenated(x, channels: 768, stride: 2, [conv, tower, pool])
     }
 }
 
@@ -109,7 +103,7 @@ final class InceptionC: Module {
     override func structuralCopy() -> Module { InceptionC(channels7x7: channels7x7) }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        concatenated(x, channels: 768, conv, [tower, tower1, tower2])
+        concatenated(x, channels: 768, [conv, tower, tower1, tower2])
     }
 }
 
@@ -135,13 +129,7 @@ final class InceptionD: Module {
     override func structuralCopy() -> Module { InceptionD() }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        guard let y = inferenceConcatenation(of: x, channels: 1280, stride: 2) else {
-            return Tensor.concatenate([tower(x), tower1(x), pool(x)], axis: 1)
-        }
-        tower(x, into: y)
-        tower1(x, into: y)
-        y.append(pool(x))
-        return y.tensor()
+        concatenated(x, channels: 1280, stride: 2, [tower, tower1, pool])
     }
 }
 
@@ -216,14 +204,13 @@ final class InceptionE: Module {
     }
 }
 
-/// Blocks A and C: a 1×1 convolution and three towers, concatenated along channels in that
-/// order (written in place without a graph).
-private func concatenated(_ x: Tensor, channels: Int, _ conv: InceptionConv2d, _ towers: [InceptionTower]) -> Tensor {
-    guard let y = inferenceConcatenation(of: x, channels: channels) else {
-        return Tensor.concatenate([conv(x)] + towers.map { $0(x) }, axis: 1)
+/// A block's branches applied to `x` and concatenated along channels in their order; without a
+/// graph they write their slices of one output in place. `stride` 2: a grid reduction.
+private func concatenated(_ x: Tensor, channels: Int, stride: Int = 1, _ branches: [InceptionBranch]) -> Tensor {
+    guard let y = inferenceConcatenation(of: x, channels: channels, stride: stride) else {
+        return Tensor.concatenate(branches.map { $0(x) }, axis: 1)
     }
-    conv(x, into: y)
-    for tower in towers { tower(x, into: y) }
+    for branch in branches { branch(x, into: y) }
     return y.tensor()
 }
 

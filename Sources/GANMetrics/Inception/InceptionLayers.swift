@@ -110,6 +110,20 @@ final class InceptionConv2d: Module {
     }
 }
 
+/// One branch of a block: its output alone, or written into the block's next channels.
+protocol InceptionBranch {
+    func callAsFunction(_ input: Tensor) -> Tensor
+    func callAsFunction(_ input: Tensor, into output: ChannelConcatenation)
+}
+
+extension InceptionConv2d: InceptionBranch {}
+extension InceptionTower: InceptionBranch {}
+
+extension InceptionPool: InceptionBranch {
+    /// Copies `self(input)` into the next channels of `output` (a grid reduction's pool).
+    func callAsFunction(_ input: Tensor, into output: ChannelConcatenation) { output.append(self(input)) }
+}
+
 /// A pooling layer with no state (TorchScript `AvgPool2d` / `MaxPool2d`), listed as a module so
 /// its geometry can be checked against the converted network's.
 ///

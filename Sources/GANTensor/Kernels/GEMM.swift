@@ -149,6 +149,16 @@ public enum GEMM {
 }
 
 extension GEMM {
+    /// An operand's panels packed once for the built-in GEMM: `count` floats that `pack` fills,
+    /// returning the ISA it packed for. Nil with a BLAS backend or when `count` is 0 (an empty
+    /// operand): the product then calls `multiply` on the operand itself.
+    static func packOnce(count: Int, _ pack: (UnsafeMutablePointer<Float>) -> Int32)
+        -> (storage: TensorStorage, isa: Int32)? {
+        guard case .builtin = GEMM.backend, count > 0 else { return nil }
+        let storage = TensorStorage(uninitializedCount: count)
+        return (storage, pack(storage.base))
+    }
+
     /// A left operand `A [m, k]` packed once for many products `A · B` (a convolution weight
     /// multiplied into every band and chunk of im2col columns), the same bits as `multiply`.
     /// With a BLAS backend nothing is packed and each product is a plain `multiply` of `A`,
@@ -165,11 +175,8 @@ extension GEMM {
             self.k = k
             self.a = a
             self.lda = lda
-            if case .builtin = GEMM.backend, m > 0, k > 0 {
-                let storage = TensorStorage(uninitializedCount: gk_sgemm_packed_a_count(m, k))
-                packed = (storage, gk_sgemm_pack_a(m, k, a, lda, storage.base))
-            } else {
-                packed = nil
+            packed = GEMM.packOnce(count: m > 0 && k > 0 ? gk_sgemm_packed_a_count(m, k) : 0) {
+                gk_sgemm_pack_a(m, k, a, lda, $0)
             }
         }
 
@@ -217,11 +224,8 @@ extension GEMM {
             self.b = b
             self.ldb = ldb
             self.transposed = transposed
-            if case .builtin = GEMM.backend, n > 0, k > 0 {
-                let storage = TensorStorage(uninitializedCount: gk_sgemm_packed_b_count(n, k))
-                packed = (storage, gk_sgemm_pack_b(transposed ? 1 : 0, n, k, b, ldb, storage.base))
-            } else {
-                packed = nil
+            packed = GEMM.packOnce(count: n > 0 && k > 0 ? gk_sgemm_packed_b_count(n, k) : 0) {
+                gk_sgemm_pack_b(transposed ? 1 : 0, n, k, b, ldb, $0)
             }
         }
 

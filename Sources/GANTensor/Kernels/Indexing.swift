@@ -85,6 +85,16 @@ public enum IndexingKernels {
         return out
     }
 
+    /// Copies `outer` contiguous blocks of `block` floats from `src` to `dst`, block `o` at
+    /// `dst + o * stride` (a batch's channels into their slice of a wider tensor).
+    public static func copyBlocks(
+        _ src: UnsafePointer<Float>, block: Int, outer: Int, to dst: UnsafeMutablePointer<Float>, stride: Int
+    ) {
+        Parallel.forEachChunk(outer, costPerItem: block) { r in
+            for o in r { (dst + o * stride).update(from: src + o * block, count: block) }
+        }
+    }
+
     /// Joins `[outer, length_p, inner]` parts along the middle axis; `blocks[p]` is
     /// `length_p * inner`, the size of one contiguous run of part `p`.
     public static func concatenate(_ parts: [TensorStorage], outer: Int, blocks: [Int]) -> TensorStorage {

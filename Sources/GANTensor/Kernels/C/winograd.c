@@ -10,6 +10,21 @@
 static inline long min_l(long a, long b) { return a < b ? a : b; }
 static inline long max_l(long a, long b) { return a > b ? a : b; }
 
+// gk_<name>: `body` compiled for AVX2 (run where the CPU has it) and portably. PARAMS and ARGS
+// are the parenthesised parameter and argument lists.
+#if GK_X86
+#define GK_WINOGRAD_ENTRY(name, body, PARAMS, ARGS)                    \
+    static void name##_generic PARAMS { body ARGS; }                   \
+    GK_TARGET_AVX2 static void name##_avx2 PARAMS { body ARGS; }       \
+    void gk_##name PARAMS {                                            \
+        if (gk_isa() >= GK_ISA_AVX2) name##_avx2 ARGS;                 \
+        else name##_generic ARGS;                                      \
+    }
+#else
+#define GK_WINOGRAD_ENTRY(name, body, PARAMS, ARGS) \
+    void gk_##name PARAMS { body ARGS; }
+#endif
+
 void gk_winograd_weights(const float *w, long O, long C, float *u) {
     const long pos = O * C;
     for (long o = 0; o < O; o++)
@@ -146,54 +161,14 @@ static inline __attribute__((always_inline)) void output_row_body(
     }
 }
 
-static void input_row_generic(const float *x, long C, long H, long W, long pad, long ty, long TX,
-                              float *v, long ldv, long posStride, float *scratch) {
-    input_row_body(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
-}
-
-static void output_row_generic(const float *m, long ldm, long posStride, long O, long OH, long OW,
-                               long ty, long TX, const float *bias, int relu, float *y,
-                               float *scratch) {
-    output_row_body(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
-}
-
-#if GK_X86
-GK_TARGET_AVX2 static void input_row_avx2(const float *x, long C, long H, long W, long pad,
-                                          long ty, long TX, float *v, long ldv, long posStride,
-                                          float *scratch) {
-    input_row_body(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
-}
-
-GK_TARGET_AVX2 static void output_row_avx2(const float *m, long ldm, long posStride, long O,
-                                           long OH, long OW, long ty, long TX,
-                                           const float *bias, int relu, float *y,
-                                           float *scratch) {
-    output_row_body(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
-}
-#endif
-
-void gk_winograd_input_row(const float *x, long C, long H, long W, long pad, long ty, long TX,
-                           float *v, long ldv, long posStride, float *scratch) {
-#if GK_X86
-    if (gk_isa() >= GK_ISA_AVX2) {
-        input_row_avx2(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
-        return;
-    }
-#endif
-    input_row_generic(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
-}
-
-void gk_winograd_output_row(const float *m, long ldm, long posStride, long O, long OH, long OW,
-                            long ty, long TX, const float *bias, int relu, float *y,
-                            float *scratch) {
-#if GK_X86
-    if (gk_isa() >= GK_ISA_AVX2) {
-        output_row_avx2(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
-        return;
-    }
-#endif
-    output_row_generic(m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch);
-}
+GK_WINOGRAD_ENTRY(winograd_input_row, input_row_body,
+                  (const float *x, long C, long H, long W, long pad, long ty, long TX, float *v, long ldv,
+                   long posStride, float *scratch),
+                  (x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch))
+GK_WINOGRAD_ENTRY(winograd_output_row, output_row_body,
+                  (const float *m, long ldm, long posStride, long O, long OH, long OW, long ty, long TX,
+                   const float *bias, int relu, float *y, float *scratch),
+                  (m, ldm, posStride, O, OH, OW, ty, TX, bias, relu, y, scratch))
 
 // ---- F(4x4, 3x3): 4x4 output tiles from 6x6 inputs, 36 products, 4x fewer multiply-adds
 // than im2col's (Lavin & Gray 2015, interpolation points 0, +-1, +-2, infinity).
@@ -350,50 +325,14 @@ static inline __attribute__((always_inline)) void output4_body(
     }
 }
 
-static void input4_row_generic(const float *x, long C, long H, long W, long pad, long ty, long TX,
-                               float *v, long ldv, long posStride, float *scratch) {
-    input4_row_body(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
-}
-
-static void output4_generic(float *m, long ldm, long posStride, long O, long count, const float *bias,
-                            int relu, float *scratch) {
-    output4_body(m, ldm, posStride, O, count, bias, relu, scratch);
-}
-
-#if GK_X86
-GK_TARGET_AVX2 static void input4_row_avx2(const float *x, long C, long H, long W, long pad,
-                                           long ty, long TX, float *v, long ldv, long posStride,
-                                           float *scratch) {
-    input4_row_body(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
-}
-
-GK_TARGET_AVX2 static void output4_avx2(float *m, long ldm, long posStride, long O, long count,
-                                        const float *bias, int relu, float *scratch) {
-    output4_body(m, ldm, posStride, O, count, bias, relu, scratch);
-}
-#endif
-
-void gk_winograd4_input_row(const float *x, long C, long H, long W, long pad, long ty, long TX,
-                            float *v, long ldv, long posStride, float *scratch) {
-#if GK_X86
-    if (gk_isa() >= GK_ISA_AVX2) {
-        input4_row_avx2(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
-        return;
-    }
-#endif
-    input4_row_generic(x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch);
-}
-
-void gk_winograd4_output(float *m, long ldm, long posStride, long O, long count, const float *bias, int relu,
-                         float *scratch) {
-#if GK_X86
-    if (gk_isa() >= GK_ISA_AVX2) {
-        output4_avx2(m, ldm, posStride, O, count, bias, relu, scratch);
-        return;
-    }
-#endif
-    output4_generic(m, ldm, posStride, O, count, bias, relu, scratch);
-}
+GK_WINOGRAD_ENTRY(winograd4_input_row, input4_row_body,
+                  (const float *x, long C, long H, long W, long pad, long ty, long TX, float *v, long ldv,
+                   long posStride, float *scratch),
+                  (x, C, H, W, pad, ty, TX, v, ldv, posStride, scratch))
+GK_WINOGRAD_ENTRY(winograd4_output, output4_body,
+                  (float *m, long ldm, long posStride, long O, long count, const float *bias, int relu,
+                   float *scratch),
+                  (m, ldm, posStride, O, count, bias, relu, scratch))
 
 void gk_winograd4_output_row(const float *m, long ldm, long posStride, long O, long OH, long OW, long ty,
                              long TX, float *y) {
